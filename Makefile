@@ -1,0 +1,47 @@
+# aolab: `make lab` opens the lab, `make test` runs every test.
+# Both set up what they need: a .venv with the packages, and graphviz's `dot`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+PORT   ?= 8888
+export PYTHONHASHSEED = 0
+
+.PHONY: lab test setup dot unit notebooks bench clean
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY),,--no-browser)
+
+test: setup
+	$(PY) -m pytest
+	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg
+
+setup: $(STAMP) dot
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aolab needs Python 3.11 or newer; found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "graphviz 'dot' is missing: installing it with apt-get"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+	@dot -V
+
+unit: setup
+	$(PY) -m pytest
+
+notebooks: setup
+	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

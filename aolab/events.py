@@ -1,0 +1,57 @@
+"""Resolution events: what the resolver tells a listener about each step.
+
+The resolver knows nothing of graphs or tables; it hands these small frozen
+records to the listener found in ``opts["listener"]`` (when there is one), and
+the recorder (:mod:`aolab.trace`) turns them into the networkx DAG.  A device
+that resolves inside its handler passes ``opts`` on, so its inner steps reach
+the same listener and become child steps with no code of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class StepStarted:
+    """A device handler is about to run ``key`` on ``base`` with ``request``.
+
+    ``base_hashpath`` is the base's hashpath (None when the base cannot be
+    hashed, e.g. it holds an inline device); ``request_part`` is what the
+    request contributes to the result's hashpath.
+    """
+
+    base: Any
+    request: dict
+    key: str
+    device: str
+    base_hashpath: str | None
+    request_part: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepFinished:
+    """The handler returned ``status`` (``ok``, ``error``, ``skip``, ``pass``...)."""
+
+    step: int
+    status: str
+    result: Any
+    hashpath: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepFailed:
+    """The handler raised; ``error`` is the :class:`aolab.errors.AolabError`."""
+
+    step: int
+    error: BaseException
+
+
+class Listener(Protocol):
+    """What the resolver calls; :class:`aolab.trace.Trace` is the recorder."""
+
+    def step_started(self, event: StepStarted) -> int: ...
+
+    def step_finished(self, event: StepFinished) -> None: ...
+
+    def step_failed(self, event: StepFailed) -> None: ...

@@ -1,0 +1,202 @@
+"""Stores: results kept by hashpath and by ID, so they can be fetched back.
+
+:class:`MemoryStore` keeps messages in dicts; :class:`DiskStore` (the embedded
+default for anything that must outlive the process) keeps one file per message
+under ``messages/<id>.json`` and one link per hashpath under
+``hashpaths/<sha256(hashpath)>.json``.  Every file is written to a temporary
+name and renamed into place, so an interrupted write never leaves a half
+message; every file carries the SHA-256 of its payload, checked on read, so a
+corrupted file is reported, never returned.
+
+Both answer the same calls: ``write(message) -> id``, ``write_result(hashpath,
+message)``, ``read(id_or_hashpath)``, ``__contains__``.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import pathlib
+import tempfile
+
+from . import ids
+from .errors import StoreError
+
+
+def storable(message: dict) -> dict:
+    """The message as stored: private keys dropped except ``priv/hashpath``."""
+    out = {k: v for k, v in message.items() if k != "priv"}
+    priv = message.get("priv")
+    if isinstance(priv, dict) and "hashpath" in priv:
+        out["priv"] = {"hashpath": priv["hashpath"]}
+    return out
+
+
+class MemoryStore:
+    """An in-memory store (a node's default)."""
+
+    def __init__(self):
+        self._by_id: dict[str, dict] = {}
+        self._by_hashpath: dict[str, dict] = {}
+        self._unindexed: list[dict] = []
+
+    def __len__(self) -> int:
+        return len(self._by_hashpath) + len(self._by_id)
+
+    def write(self, message: dict) -> str:
+        """Store *message* under its ID and return the ID."""
+        message = storable(message)
+        message_id = ids.id(message)
+        self._by_id[message_id] = message
+        return message_id
+
+    def write_result(self, hashpath: str, message: dict) -> None:
+        """Store a computed *message* under its *hashpath* (indexed by ID lazily)."""
+        message = storable(message)
+        self._by_hashpath[hashpath] = message
+        self._unindexed.append(message)
+
+    def read(self, key: str) -> dict:
+        """The message stored under an ID or a hashpath."""
+        found = self._by_hashpath.get(key) or self._by_id.get(key)
+        if found is None and self._unindexed and ids.is_id(key):
+            self._index()
+            found = self._by_id.get(key)
+        if found is None:
+            raise StoreError(f"no message stored under {key!r}", key=key)
+        return found
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            self.read(key)
+            return True
+        except StoreError:
+            return False
+
+    def _index(self) -> None:
+        pending, self._unindexed = self._unindexed, []
+        for message in pending:
+            self._by_id.setdefault(ids.id(message), message)
+
+
+class DiskStore:
+    """A store in a folder; safe against interrupted writes and corruption.
+
+    Parameters
+    ----------
+    root : path
+        The folder (created when missing).
+    fsync : bool
+        Also flush every file to the device before renaming it into place
+        (survives power loss, not only a killed process).
+    """
+
+    def __init__(self, root, *, fsync: bool = False):
+        self.root = pathlib.Path(root)
+        self.fsync = fsync
+        (self.root / "messages").mkdir(parents=True, exist_ok=True)
+        (self.root / "hashpaths").mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"<DiskStore {self.root}>"
+
+    def write(self, message: dict) -> str:
+        message = storable(message)
+        message_id = ids.id(message)
+        self._put(self._message_file(message_id), {"id": message_id, "message": encode_value(message)})
+        return message_id
+
+    def write_result(self, hashpath: str, message: dict) -> None:
+        message_id = self.write(message)
+        self._put(self._link_file(hashpath), {"hashpath": hashpath, "id": message_id})
+
+    def read(self, key: str) -> dict:
+        link = self._link_file(key)
+        if link.exists():
+            entry = self._get(link)
+            if entry.get("hashpath") != key:
+                raise StoreError(f"hashpath link {link.name} names {entry.get('hashpath')!r}, not {key!r}", key=key)
+            key = entry["id"]
+        if not ids.is_id(key):
+            raise StoreError(f"no message stored under {key!r}", key=key)
+        file = self._message_file(key)
+        if not file.exists():
+            raise StoreError(f"no message stored under {key!r}", key=key)
+        entry = self._get(file)
+        if entry.get("id") != key:
+            raise StoreError(f"store file {file} holds {entry.get('id')!r}, not {key!r}", key=key)
+        return decode_value(entry["message"])
+
+    def __contains__(self, key: str) -> bool:
+        return self._link_file(key).exists() or (ids.is_id(key) and self._message_file(key).exists())
+
+    def _message_file(self, message_id: str) -> pathlib.Path:
+        return self.root / "messages" / f"{message_id}.json"
+
+    def _link_file(self, hashpath: str) -> pathlib.Path:
+        digest = hashlib.sha256(hashpath.encode("utf-8")).hexdigest()
+        return self.root / "hashpaths" / f"{digest}.json"
+
+    def _put(self, file: pathlib.Path, entry: dict) -> None:
+        payload = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        data = hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload
+        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                if self.fsync:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            os.replace(tmp, file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _get(self, file: pathlib.Path) -> dict:
+        data = file.read_bytes()
+        digest, _, payload = data.partition(b"\n")
+        if hashlib.sha256(payload).hexdigest().encode("ascii") != digest:
+            raise StoreError(f"store file {file} is corrupted: its checksum does not match", key=file.stem)
+        return json.loads(payload)
+
+
+def encode_value(value):
+    """A JSON-safe, lossless, typed form of a message value."""
+    if isinstance(value, bool) or value is None:
+        return {"atom": value}
+    if isinstance(value, str):
+        return {"str": value}
+    if isinstance(value, bytes):
+        return {"bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, float):
+        return {"float": value.hex()}
+    if isinstance(value, (list, tuple)):
+        return {"list": [encode_value(v) for v in value]}
+    if isinstance(value, dict):
+        return {"map": {str(k): encode_value(v) for k, v in value.items()}}
+    raise StoreError(f"cannot store a value of type {type(value).__name__}")
+
+
+def decode_value(encoded):
+    """The inverse of :func:`encode_value`."""
+    (tag, body), = encoded.items()
+    if tag == "atom":
+        return body
+    if tag == "str":
+        return body
+    if tag == "bytes":
+        return base64.b64decode(body)
+    if tag == "int":
+        return int(body)
+    if tag == "float":
+        return float.fromhex(body)
+    if tag == "list":
+        return [decode_value(v) for v in body]
+    if tag == "map":
+        return {k: decode_value(v) for k, v in body.items()}
+    raise StoreError(f"unknown stored value tag {tag!r}")
