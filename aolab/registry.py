@@ -138,14 +138,14 @@ class Registry:
         """Every registered device name, sorted."""
         return sorted(self._table)
 
-    def register(self, name: str, impl) -> Device:
+    def register(self, name: str, impl) -> str:
         """Register *impl* (module, class, object, dict or module path) as *name*."""
         name = normalize_name(name)
         if "@" not in name:
             raise DeviceError(f"device name {name!r} must be 'name@version'", device=name)
         self._table[name] = impl
         self._loaded.pop(name, None)
-        return self.load(name)
+        return name
 
     def add_path(self, folder) -> list[str]:
         """Register every device module (a ``*.py`` with ``NAME``) in *folder*."""
@@ -167,10 +167,11 @@ class Registry:
         if not isinstance(device, (str, bytes)):
             return self._inline(device)
         name = normalize_name(device)
+        if self.deny or self.allowed is not None:
+            self.check_allowed(name)
         loaded = self._loaded.get(name)
         if loaded is not None:
             return loaded
-        self.check_allowed(name)
         if name not in self._table:
             raise DeviceNotFound(
                 f"device {name!r} is not registered on this node; known devices: "
