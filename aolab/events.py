@@ -1,19 +1,17 @@
 """Resolution events: what the resolver tells a listener about each step.
 
-The resolver knows nothing of graphs or tables; it hands these small frozen
-records to the listener found in ``opts["listener"]`` (when there is one), and
+The resolver knows nothing of graphs or tables; it hands these small immutable
+records (named tuples: cheap to make on the hot path) to the listener found in ``opts["listener"]`` (when there is one), and
 the recorder (:mod:`aolab.trace`) turns them into the networkx DAG.  A device
 that resolves inside its handler passes ``opts`` on, so its inner steps reach
 the same listener and become child steps with no code of its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class StepStarted:
+class StepStarted(NamedTuple):
     """A device handler is about to run ``key`` on ``base`` with ``request``.
 
     ``base_hashpath`` is the base's hashpath (None when the base cannot be
@@ -29,9 +27,13 @@ class StepStarted:
     request_part: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class StepFinished:
-    """The handler returned ``status`` (``ok``, ``error``, ``skip``, ``pass``...)."""
+class StepFinished(NamedTuple):
+    """The handler returned ``status`` (``ok``, ``error``, ``skip``, ``pass``...).
+
+    ``hashpath`` is the result's hashpath when the resolver computed one (a
+    message result); None for plain values, whose hashpath the recorder
+    derives from the step's base hashpath and request part when asked.
+    """
 
     step: int
     status: str
@@ -39,8 +41,7 @@ class StepFinished:
     hashpath: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class StepFailed:
+class StepFailed(NamedTuple):
     """The handler raised; ``error`` is the :class:`aolab.errors.AolabError`."""
 
     step: int

@@ -31,6 +31,7 @@ import threading
 
 from . import hashpath as hp
 from . import ids
+from .events import StepFailed, StepFinished, StepStarted
 from .errors import AolabError, EncodingError, KeyNotFound, PathError, ResolutionError
 from .message import normalize_key
 from .path import parse_segment, path_parts
@@ -221,7 +222,6 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
         base_hp, part = _hashpath_inputs(base, request, device_value)
     step = None
     if listener is not None:
-        from .events import StepStarted
         step = listener.step_started(StepStarted(base, request, key, answering.name, base_hp, part))
     depth = getattr(_local, "depth", 0)
     if depth >= opts.get("max_depth", MAX_DEPTH):
@@ -257,10 +257,7 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
             value = with_hashpath(value, result_hp)
         elif status != "ok" and isinstance(value.get("priv"), dict) and "hashpath" in value["priv"]:
             value = without_hashpath(value)
-    elif listener is not None and base_hp is not None:
-        result_hp = hp.join(base_hp, part, _alg(base))
     if listener is not None:
-        from .events import StepFinished
         listener.step_finished(StepFinished(step, status, value, result_hp))
     store = opts.get("store")
     if store is not None and status == "ok" and result_hp is not None and isinstance(value, dict):
@@ -300,7 +297,6 @@ def _alg(base: dict) -> str:
 
 def _fail(listener, step, error) -> None:
     if listener is not None and step is not None:
-        from .events import StepFailed
         listener.step_failed(StepFailed(step, error))
 
 

@@ -11,6 +11,10 @@ that resolves inside its handler produces child steps: their ``parent`` is the
 outer step and their ``depth`` one more.  This is the Merkle execution tree the
 notebooks draw; :mod:`aolab.viz` only reads it.
 
+Recording keeps the hot path short: a step appends one record; the graph and
+the hashpaths of plain-value results are derived from the records when
+:attr:`Trace.graph` or :attr:`Trace.records` is read.
+
 >>> import aolab
 >>> with aolab.recording() as trace:
 ...     aolab.resolve({"a": {"b": "RESULT"}}, "a/b")
@@ -26,92 +30,116 @@ import time
 
 import networkx as nx
 
+from . import hashpath as hp
 from .events import StepFailed, StepFinished, StepStarted
 
 _active: contextvars.ContextVar = contextvars.ContextVar("aolab_recording", default=None)
+_clock = time.perf_counter
 
 
 class Trace:
-    """Records resolution steps into :attr:`graph` (a ``networkx.DiGraph``).
+    """Records resolution steps; :attr:`graph` is the ``networkx.DiGraph``.
 
-    ``records`` holds one dict per step, in the order the steps started:
+    :attr:`records` holds one dict per step, in the order the steps started:
     ``step, parent, depth, device, key, status, base, request, result,
-    hashpath, ms`` (``base``/``result`` are graph node keys).
+    hashpath, ms`` (``base``/``result`` are graph node keys), plus
+    ``request_message`` and, for failed steps, ``error``.
     """
 
     def __init__(self):
-        self.graph = nx.DiGraph()
-        self.records: list[dict] = []
+        self._graph = nx.DiGraph()
+        self._raw: list[list] = []      # hot path: [started, parent, depth, t0, status, value, hashpath, ms]
+        self._records: list[dict] = []  # derived from _raw, finished steps only
         self._stack: list[int] = []
-        self._started: list[float] = []
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self._raw)
 
     def __repr__(self) -> str:
-        return f"<Trace: {len(self.records)} steps, {self.graph.number_of_nodes()} messages>"
+        return f"<Trace: {len(self._raw)} steps>"
 
     def clear(self) -> None:
         """Forget every recorded step."""
-        self.graph.clear()
-        self.records.clear()
+        self._graph.clear()
+        self._raw.clear()
+        self._records.clear()
         self._stack.clear()
-        self._started.clear()
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The Merkle execution DAG of every finished step."""
+        self._materialize()
+        return self._graph
+
+    @property
+    def records(self) -> list[dict]:
+        """One dict per finished step (see the class docstring)."""
+        self._materialize()
+        return self._records
 
     # -- listener protocol ------------------------------------------------
     def step_started(self, event: StepStarted) -> int:
-        step = len(self.records)
-        base_key = event.base_hashpath or f"unhashed:{step}:base"
-        graph = self.graph
-        if base_key not in graph:
-            graph.add_node(base_key, kind="message", hashpath=event.base_hashpath, key=None,
-                           device=_device_of(event.base), depth=len(self._stack), step=None,
-                           message=event.base)
-        self.records.append({
-            "step": step, "parent": self._stack[-1] if self._stack else None,
-            "depth": len(self._stack), "device": event.device, "key": event.key,
-            "status": "running", "base": base_key, "request": event.request_part,
-            "request_message": event.request, "result": None, "hashpath": None, "ms": None,
-        })
-        self._stack.append(step)
-        self._started.append(time.perf_counter())
+        stack = self._stack
+        step = len(self._raw)
+        self._raw.append([event, stack[-1] if stack else None, len(stack), _clock(),
+                          "running", None, None, None])
+        stack.append(step)
         return step
 
     def step_finished(self, event: StepFinished) -> None:
-        record = self._close(event.step, event.status)
-        result_key = event.hashpath or f"unhashed:{event.step}:result"
-        kind = "message" if isinstance(event.result, dict) else "value"
-        self._link(record, result_key, kind, event.hashpath, event.result)
+        raw = self._close(event.step, event.status)
+        raw[5] = event.result
+        raw[6] = event.hashpath
 
     def step_failed(self, event: StepFailed) -> None:
-        record = self._close(event.step, "error")
-        record["error"] = str(event.error)
-        self._link(record, f"error:{event.step}", "error", None, event.error)
+        raw = self._close(event.step, "error")
+        raw[5] = event.error
 
-    # -- helpers -------------------------------------------------------------
-    def _close(self, step: int, status: str) -> dict:
-        # Pop this step (and any inner step left open by an exception).
-        while self._stack and self._stack[-1] != step:
-            self._stack.pop()
-            self._started.pop()
-        started = time.perf_counter()
-        if self._stack:
-            self._stack.pop()
-            started = self._started.pop()
-        record = self.records[step]
-        record["status"] = status
-        record["ms"] = (time.perf_counter() - started) * 1000.0
-        return record
+    def _close(self, step: int, status: str) -> list:
+        stack, raws = self._stack, self._raw
+        while stack and stack[-1] != step:  # inner steps left open by an exception
+            raws[stack.pop()][4] = "error"
+        if stack:
+            stack.pop()
+        raw = raws[step]
+        raw[4] = status
+        raw[7] = (_clock() - raw[3]) * 1000.0
+        return raw
 
-    def _link(self, record: dict, result_key: str, kind: str, hashpath, value) -> None:
+    # -- building the graph from the records ---------------------------------
+    def _materialize(self) -> None:
+        raws, graph, records = self._raw, self._graph, self._records
+        while len(records) < len(raws):
+            raw = raws[len(records)]
+            if raw[4] == "running":
+                return
+            records.append(self._add(len(records), raw, graph))
+
+    def _add(self, step: int, raw: list, graph: nx.DiGraph) -> dict:
+        started, parent, depth, _, status, value, result_hp, ms = raw
+        base_hp, base_message = started.base_hashpath, started.base
+        record = {"step": step, "parent": parent, "depth": depth, "device": started.device,
+                  "key": started.key, "status": status, "base": base_hp or f"unhashed:{step}:base",
+                  "request": started.request_part, "request_message": started.request,
+                  "result": None, "hashpath": result_hp, "ms": ms}
+        if record["base"] not in graph:
+            graph.add_node(record["base"], kind="message", hashpath=base_hp, key=None,
+                           device=_device_of(base_message), depth=depth, step=None,
+                           message=base_message)
+        if isinstance(value, BaseException):
+            kind, result_key = "error", f"error:{step}"
+            record["error"] = str(value)
+        else:
+            kind = "message" if isinstance(value, dict) else "value"
+            if result_hp is None and base_hp is not None and kind == "value":
+                record["hashpath"] = hp.join(base_hp, started.request_part, _alg(base_message))
+            result_key = record["hashpath"] or f"unhashed:{step}:result"
         record["result"] = result_key
-        record["hashpath"] = hashpath
-        self.graph.add_node(result_key, kind=kind, hashpath=hashpath, key=record["key"],
-                            device=record["device"], depth=record["depth"], step=record["step"],
-                            message=value)
-        self.graph.add_edge(record["base"], result_key, request=record["request"],
-                            key=record["key"], device=record["device"], step=record["step"],
-                            parent=record["parent"], depth=record["depth"], status=record["status"])
+        graph.add_node(result_key, kind=kind, hashpath=record["hashpath"], key=started.key,
+                       device=started.device, depth=depth, step=step, message=value)
+        graph.add_edge(record["base"], result_key, request=started.request_part, key=started.key,
+                       device=started.device, step=step, parent=parent, depth=depth, status=status)
+        return record
 
     # -- views ---------------------------------------------------------------
     def steps(self):
@@ -125,6 +153,12 @@ class Trace:
     def children(self, step: int) -> list[dict]:
         """The records of the steps run inside *step*."""
         return [r for r in self.records if r["parent"] == step]
+
+
+def _alg(base) -> str:
+    if isinstance(base, dict) and "hashpath-alg" in base:
+        return hp.algorithm_of(base)
+    return hp.DEFAULT_ALG
 
 
 def _device_of(message) -> str | None:

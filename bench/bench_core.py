@@ -1,0 +1,60 @@
+"""Core benchmark: message@1.0 `get` with recording on and off, and IDs per second.
+
+Run: ``.venv/bin/python bench/bench_core.py``.  Figures are ratios measured in
+one run on one machine; the absolute numbers vary with the machine.
+"""
+from __future__ import annotations
+
+import time
+
+import aolab
+
+
+def rate(fn, seconds: float = 1.0) -> float:
+    """Calls per second of *fn*, over about *seconds* (best of three rounds)."""
+    best = 0.0
+    for _ in range(3):
+        n, start = 0, time.perf_counter()
+        deadline = start + seconds / 3
+        while True:
+            for _ in range(200):
+                fn()
+            n += 200
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        best = max(best, n / (now - start))
+    return best
+
+
+def run(seconds: float = 1.5) -> dict:
+    # A computed message (it carries its hashpath), as every base inside a
+    # computation does; a `get` of one of its keys.
+    base = aolab.resolve({"device": "message@1.0", "a": "RESULT", "n": 1}, {"path": "set", "b": 2})
+    on, off = aolab.Node(name="on"), aolab.Node(name="off", record=False)
+    request = {"path": "a"}
+
+    def recorded():
+        on.resolve(base, request)
+        if len(on.trace) > 50_000:
+            on.trace.clear()
+
+    def plain_python():
+        base.get("a")
+
+    figures = {
+        "get_recorded_per_s": rate(recorded, seconds),
+        "get_unrecorded_per_s": rate(lambda: off.resolve(base, request), seconds),
+        "get_plain_dict_per_s": rate(plain_python, seconds),
+    }
+    figures["recording_overhead_x"] = figures["get_unrecorded_per_s"] / figures["get_recorded_per_s"]
+    ten_keys = {f"key-{i}": f"value-{i}" for i in range(10)}
+    figures["ids_per_s_10_keys"] = rate(lambda: aolab.id(ten_keys), seconds)
+    fresh = {"device": "message@1.0", "a": "RESULT"}
+    figures["get_recorded_fresh_base_per_s"] = rate(lambda: on.resolve(fresh, request), seconds)
+    return figures
+
+
+if __name__ == "__main__":
+    for name, value in run().items():
+        print(f"{name:34s} {value:14,.2f}")
