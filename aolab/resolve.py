@@ -37,6 +37,7 @@ from .message import normalize_key
 from .path import parse_segment, path_parts
 from .registry import DEFAULT_DEVICE, Registry
 
+_event = tuple.__new__  # builds the named-tuple events without their Python-level __new__
 STATUSES = frozenset(("ok", "error", "skip", "pass", "created", "failure"))
 MAX_DEPTH = 120
 
@@ -216,18 +217,14 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
     device = registry.load(DEFAULT_DEVICE if device_value is None else device_value)
     func, arity, takes_key, answering = find_handler(device, key, base, opts, registry)
     listener = opts.get("listener")
-    mode = opts.get("hashpath", "update")
-    base_hp = part = None
-    if listener is not None or mode == "update":
-        base_hp, part = _hashpath_inputs(base, request, device_value)
     step = None
     if listener is not None:
-        step = listener.step_started(StepStarted(base, request, key, answering.name, base_hp, part))
+        step = listener.step_started(_event(StepStarted, (base, request, key, answering.name, None, None)))
     depth = getattr(_local, "depth", 0)
     if depth >= opts.get("max_depth", MAX_DEPTH):
         _fail(listener, step, error := ResolutionError(
             f"resolution is {depth} steps deep at key {key!r} of device {answering.name}: "
-            "probably an endless recursion", key=key, device=answering.name, message=_short(base_hp)))
+            "probably an endless recursion", key=key, device=answering.name, message=describe(base)))
         raise error
     _local.depth = depth + 1
     try:
@@ -238,13 +235,13 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
         raise
     except RecursionError:
         error = ResolutionError(f"device {answering.name} recursed without end on key {key!r}",
-                                key=key, device=answering.name, message=_short(base_hp))
+                                key=key, device=answering.name, message=describe(base))
         _fail(listener, step, error)
         raise error from None
     except Exception as exc:
         error = ResolutionError(
-            f"device {answering.name} failed on key {key!r} of message {_short(base_hp)}: "
-            f"{type(exc).__name__}: {exc}", key=key, device=answering.name, message=_short(base_hp))
+            f"device {answering.name} failed on key {key!r} of message {describe(base)}: "
+            f"{type(exc).__name__}: {exc}", key=key, device=answering.name, message=describe(base))
         _fail(listener, step, error)
         raise error from exc
     finally:
@@ -252,17 +249,32 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
     status, value = as_status(raw, answering.name, key)
     result_hp = None
     if isinstance(value, dict):
-        if status == "ok" and mode == "update" and base_hp is not None:
-            result_hp = hp.join(base_hp, part, _alg(base))
-            value = with_hashpath(value, result_hp)
+        if status == "ok" and opts.get("hashpath", "update") == "update":
+            base_hp, part = _hashpath_inputs(base, request, device_value)
+            if base_hp is not None:
+                result_hp = hp.join(base_hp, part, _alg(base))
+                value = with_hashpath(value, result_hp)
         elif status != "ok" and isinstance(value.get("priv"), dict) and "hashpath" in value["priv"]:
             value = without_hashpath(value)
     if listener is not None:
-        listener.step_finished(StepFinished(step, status, value, result_hp))
-    store = opts.get("store")
-    if store is not None and status == "ok" and result_hp is not None and isinstance(value, dict):
-        store.write_result(result_hp, value)
+        listener.step_finished(_event(StepFinished, (step, status, value, result_hp)))
+    if result_hp is not None and status == "ok":
+        store = opts.get("store")
+        if store is not None:
+            store.write_result(result_hp, value)
     return status, value
+
+
+def describe(message) -> str:
+    """A short description of a message for error texts: its hashpath, else its keys."""
+    if isinstance(message, dict):
+        priv = message.get("priv")
+        carried = priv.get("hashpath") if isinstance(priv, dict) else None
+        if carried:
+            return _short(carried)
+        keys = ", ".join(sorted(str(k) for k in message if not str(k).startswith("priv"))[:6])
+        return f"{{{keys}}}"
+    return _preview(message, 60)
 
 
 def _hashpath_inputs(base: dict, request: dict, device_value):

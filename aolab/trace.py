@@ -11,9 +11,10 @@ that resolves inside its handler produces child steps: their ``parent`` is the
 outer step and their ``depth`` one more.  This is the Merkle execution tree the
 notebooks draw; :mod:`aolab.viz` only reads it.
 
-Recording keeps the hot path short: a step appends one record; the graph and
-the hashpaths of plain-value results are derived from the records when
-:attr:`Trace.graph` or :attr:`Trace.records` is read.
+Recording keeps the hot path short: a step appends one record; the graph, the
+base hashpaths and the hashpaths of plain-value results are derived from the
+records when :attr:`Trace.graph` or :attr:`Trace.records` is read (messages are
+immutable in practice, so they hash then as they did when the step ran).
 
 >>> import aolab
 >>> with aolab.recording() as trace:
@@ -48,7 +49,7 @@ class Trace:
 
     def __init__(self):
         self._graph = nx.DiGraph()
-        self._raw: list[list] = []      # hot path: [started, parent, depth, t0, status, value, hashpath, ms]
+        self._raw: list[list] = []      # hot path: one list per step (see step_started)
         self._records: list[dict] = []  # derived from _raw, finished steps only
         self._stack: list[int] = []
 
@@ -78,49 +79,57 @@ class Trace:
         return self._records
 
     # -- listener protocol ------------------------------------------------
-    def step_started(self, event: StepStarted) -> int:
-        stack = self._stack
-        step = len(self._raw)
-        self._raw.append([event, stack[-1] if stack else None, len(stack), _clock(),
-                          "running", None, None, None])
-        stack.append(step)
-        return step
+    # A step's token is its raw record, a list:
+    #   [base, request, key, device, parent_raw, depth, t0, status, value, hashpath, t1, index]
+    # (one long-lived object per step: the event tuples themselves are not kept)
+    def step_started(self, event: StepStarted) -> list:
+        stack, raws = self._stack, self._raw
+        raw = [event[0], event[1], event[2], event[3], stack[-1] if stack else None, len(stack),
+               _clock(), "running", None, None, None, len(raws)]
+        raws.append(raw)
+        stack.append(raw)
+        return raw
 
     def step_finished(self, event: StepFinished) -> None:
-        raw = self._close(event.step, event.status)
-        raw[5] = event.result
-        raw[6] = event.hashpath
+        raw = event.step
+        stack = self._stack
+        if stack[-1] is raw:
+            stack.pop()
+        else:
+            self._unwind(raw)
+        raw[7], raw[8], raw[9], raw[10] = event[1], event[2], event[3], _clock()
 
     def step_failed(self, event: StepFailed) -> None:
-        raw = self._close(event.step, "error")
-        raw[5] = event.error
+        raw = event.step
+        self._unwind(raw)
+        raw[7], raw[8], raw[10] = "error", event.error, _clock()
 
-    def _close(self, step: int, status: str) -> list:
-        stack, raws = self._stack, self._raw
-        while stack and stack[-1] != step:  # inner steps left open by an exception
-            raws[stack.pop()][4] = "error"
+    def _unwind(self, raw: list) -> None:
+        """Pop *raw* and any inner step left open by an exception."""
+        stack = self._stack
+        while stack and stack[-1] is not raw:
+            inner = stack.pop()
+            inner[7], inner[10] = "error", _clock()
         if stack:
             stack.pop()
-        raw = raws[step]
-        raw[4] = status
-        raw[7] = (_clock() - raw[3]) * 1000.0
-        return raw
 
     # -- building the graph from the records ---------------------------------
     def _materialize(self) -> None:
         raws, graph, records = self._raw, self._graph, self._records
         while len(records) < len(raws):
             raw = raws[len(records)]
-            if raw[4] == "running":
+            if raw[7] == "running":
                 return
             records.append(self._add(len(records), raw, graph))
 
     def _add(self, step: int, raw: list, graph: nx.DiGraph) -> dict:
-        started, parent, depth, _, status, value, result_hp, ms = raw
-        base_hp, base_message = started.base_hashpath, started.base
-        record = {"step": step, "parent": parent, "depth": depth, "device": started.device,
-                  "key": started.key, "status": status, "base": base_hp or f"unhashed:{step}:base",
-                  "request": started.request_part, "request_message": started.request,
+        base_message, request, key, device, parent_raw, depth, t0, status, value, result_hp, t1, _ = raw
+        parent = None if parent_raw is None else parent_raw[11]
+        ms = None if t1 is None else (t1 - t0) * 1000.0
+        base_hp, part = _hashpath_inputs(base_message, request)
+        record = {"step": step, "parent": parent, "depth": depth, "device": device,
+                  "key": key, "status": status, "base": base_hp or f"unhashed:{step}:base",
+                  "request": part, "request_message": request,
                   "result": None, "hashpath": result_hp, "ms": ms}
         if record["base"] not in graph:
             graph.add_node(record["base"], kind="message", hashpath=base_hp, key=None,
@@ -132,13 +141,13 @@ class Trace:
         else:
             kind = "message" if isinstance(value, dict) else "value"
             if result_hp is None and base_hp is not None and kind == "value":
-                record["hashpath"] = hp.join(base_hp, started.request_part, _alg(base_message))
+                record["hashpath"] = hp.join(base_hp, part, _alg(base_message))
             result_key = record["hashpath"] or f"unhashed:{step}:result"
         record["result"] = result_key
-        graph.add_node(result_key, kind=kind, hashpath=record["hashpath"], key=started.key,
-                       device=started.device, depth=depth, step=step, message=value)
-        graph.add_edge(record["base"], result_key, request=started.request_part, key=started.key,
-                       device=started.device, step=step, parent=parent, depth=depth, status=status)
+        graph.add_node(result_key, kind=kind, hashpath=record["hashpath"], key=key,
+                       device=device, depth=depth, step=step, message=value)
+        graph.add_edge(record["base"], result_key, request=part, key=key,
+                       device=device, step=step, parent=parent, depth=depth, status=status)
         return record
 
     # -- views ---------------------------------------------------------------
@@ -153,6 +162,25 @@ class Trace:
     def children(self, step: int) -> list[dict]:
         """The records of the steps run inside *step*."""
         return [r for r in self.records if r["parent"] == step]
+
+
+def _hashpath_inputs(base, request):
+    """The base's hashpath and the request's part, or (None, part) when the base
+    cannot be hashed (it holds an inline device).  Messages are immutable in
+    practice, so computing these when the graph is read gives what they were
+    when the step ran."""
+    from .errors import AolabError
+
+    try:
+        part = hp.request_part(request)
+    except AolabError:
+        part = None
+    if isinstance(base, list):
+        base = {str(i): v for i, v in enumerate(base, 1)}
+    try:
+        return hp.hashpath_of(base), part
+    except AolabError:
+        return None, part
 
 
 def _alg(base) -> str:
