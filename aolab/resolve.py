@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 
-from . import hashpath as hp
+from . import hashpaths as hp
 from . import ids
 from .events import StepFailed, StepFinished, StepStarted
 from .errors import AolabError, EncodingError, KeyNotFound, PathError, ResolutionError

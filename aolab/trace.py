@@ -31,7 +31,7 @@ import time
 
 import networkx as nx
 
-from . import hashpath as hp
+from . import hashpaths as hp
 from .events import StepFailed, StepFinished, StepStarted
 
 _active: contextvars.ContextVar = contextvars.ContextVar("aolab_recording", default=None)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aolab
-from aolab import hashpath as hp
+from aolab import hashpaths as hp
 from aolab.errors import HashpathError
 from aolab.path import path_parts, to_path
 
