@@ -1,0 +1,6 @@
+"""Codecs: how a message becomes bytes, and so how its ID is computed.
+
+- :mod:`aolab.codecs.structured` (structured@1.0): typed values <-> TABM with ``ao-types``;
+- :mod:`aolab.codecs.httpsig` (httpsig@1.0): TABM -> HTTP fields and body, the
+  signature base, hmac-sha256 commitments.
+"""

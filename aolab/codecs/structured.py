@@ -1,0 +1,266 @@
+"""structured@1.0: typed messages <-> TABM (type-annotated binary messages).
+
+A TABM holds only binaries and nested TABMs.  Every value that is not a
+binary is written as a binary and its type is recorded in the ``ao-types``
+key, an RFC 8941 structured-field dictionary (``n="integer", t="atom"``):
+
+========================  =========================================================
+Python value              TABM form (type in ``ao-types``)
+========================  =========================================================
+``str`` / ``bytes``       the UTF-8 / raw bytes (no type; ``""`` is ``empty-binary``)
+``int``                   decimal digits (``integer``)
+``float``                 ``%.20e`` as Erlang's ``float_to_binary/1`` (``float``)
+``True/False/None``       ``"true"``/``"false"``/``"null"`` (``atom``)
+``list``                  a structured-field list; binaries as strings, other
+                          items as ``"(ao-type-T) V"`` (``list``; ``[]`` is
+                          ``empty-list``); a list of messages becomes a nested
+                          TABM numbered from 1 (``list``)
+``dict``                  a nested TABM (``{}`` is ``empty-message``)
+========================  =========================================================
+
+Keys are normalised (lower case except ID-length keys); private keys
+(``priv*``) and the regenerated keys ``unsigned_id`` and ``content-digest`` are
+left out; keys in ``ao-types`` are percent-escaped as ``hb_escape`` does.
+
+Reference: HyperBEAM ``src/dev_codec_structured.erl``,
+``src/hb_structured_fields.erl`` and ``src/hb_escape.erl`` at b2743e4a.
+"""
+from __future__ import annotations
+
+import base64
+import re
+
+from ..errors import EncodingError
+from ..message import normalize_key
+
+REGEN_KEYS = frozenset(("unsigned_id", "content-digest"))
+_ESCAPE_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789.-_/?&+")
+MAX_DEPTH = 256
+
+
+# -- RFC 8941 structured fields (the subset HyperBEAM writes) -------------------
+
+def sf_string(value: bytes) -> bytes:
+    """A structured-field string: quoted, with ``\\`` and ``"`` escaped."""
+    return b'"' + value.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+def sf_binary(value: bytes) -> bytes:
+    """A structured-field byte sequence: ``:base64:``."""
+    return b":" + base64.b64encode(value) + b":"
+
+
+def sf_dictionary(pairs) -> bytes:
+    """``key=value, key=value`` from already-serialised values."""
+    return b", ".join(key + b"=" + value for key, value in pairs)
+
+
+def parse_sf_string(text: bytes, start: int = 0) -> tuple[bytes, int]:
+    """Parse a quoted string at *start*; return ``(value, index after it)``."""
+    if text[start:start + 1] != b'"':
+        raise EncodingError(f"expected a structured-field string at {text[start:start + 20]!r}")
+    out = bytearray()
+    i = start + 1
+    while i < len(text):
+        c = text[i]
+        if c == 0x5C:  # backslash
+            out.append(text[i + 1])
+            i += 2
+        elif c == 0x22:
+            return bytes(out), i + 1
+        else:
+            out.append(c)
+            i += 1
+    raise EncodingError(f"unterminated structured-field string in {text[:40]!r}")
+
+
+def parse_sf_string_list(text: bytes) -> list[bytes]:
+    """Parse a list of strings ``"a", "b"`` (what ``list`` values hold)."""
+    items, i = [], 0
+    text = text.strip(b" ")
+    while i < len(text):
+        value, i = parse_sf_string(text, i)
+        items.append(value)
+        while i < len(text) and text[i] in b", ":
+            i += 1
+    return items
+
+
+def parse_sf_dictionary(text: bytes) -> dict[bytes, bytes]:
+    """Parse ``key="string", key2="string"`` into raw string values."""
+    out, i = {}, 0
+    text = text.strip(b" ")
+    while i < len(text):
+        eq = text.index(b"=", i)
+        key = text[i:eq].strip(b" ")
+        value, i = parse_sf_string(text, eq + 1)
+        out[key] = value
+        while i < len(text) and text[i] in b", ":
+            i += 1
+    return out
+
+
+def escape_key(key: str) -> bytes:
+    """Percent-escape a key as ``hb_escape:encode/1``."""
+    raw = key.encode("utf-8")
+    if all(b in _ESCAPE_SAFE for b in raw):
+        return raw
+    return b"".join(bytes((b,)) if b in _ESCAPE_SAFE else b"%%%02x" % b for b in raw)
+
+
+def unescape_key(raw: bytes) -> str:
+    return re.sub(rb"%([0-9a-fA-F]{2})", lambda m: bytes((int(m.group(1), 16),)), raw).decode("utf-8")
+
+
+# -- values ----------------------------------------------------------------------
+
+def as_binary(value) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def encode_value(value, key) -> tuple[str, bytes]:
+    """``(type, binary)`` of a non-binary value (``dev_codec_structured:encode_value``)."""
+    if value is True or value is False or value is None:
+        return "atom", sf_string({True: b"true", False: b"false", None: b"null"}[value])
+    if isinstance(value, int):
+        return "integer", str(value).encode("ascii")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise EncodingError(f"key {key!r}: {value!r} cannot be encoded (HyperBEAM floats are finite)",
+                                key=key)
+        return "float", b"%.20e" % value
+    if isinstance(value, (list, tuple)):
+        return "list", b", ".join(_list_item(item, key) for item in value)
+    if isinstance(value, (str, bytes)):
+        return "binary", as_binary(value)
+    raise EncodingError(f"key {key!r}: a {type(value).__name__} cannot be encoded; expected "
+                        "str, bytes, int, float, bool, None, list or dict", key=key)
+
+
+def _list_item(item, key) -> bytes:
+    if isinstance(item, (str, bytes)):
+        return sf_string(as_binary(item))
+    if isinstance(item, dict):
+        raise EncodingError(f"key {key!r}: a message inside a list must come first "
+                            "(HyperBEAM encodes a list as messages only when its first item is one)", key=key)
+    kind, encoded = encode_value(item, key)
+    return sf_string(b"(ao-type-" + kind.encode() + b") " + encoded)
+
+
+def decode_value(kind: str, raw: bytes):
+    """The inverse of :func:`encode_value`."""
+    kind = kind.lower()
+    if kind == "integer":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "atom":
+        name = parse_sf_string(raw)[0] if raw[:1] == b'"' else raw
+        atoms = {b"true": True, b"false": False, b"null": None}
+        if name not in atoms:
+            raise EncodingError(f"atom {name!r} has no Python value (only true, false, null)")
+        return atoms[name]
+    if kind == "list":
+        out = []
+        for item in parse_sf_string_list(raw):
+            if item.startswith(b"(ao-type-"):
+                inner_kind, _, inner = item[len(b"(ao-type-"):].partition(b") ")
+                out.append(decode_value(inner_kind.decode(), inner))
+            else:
+                out.append(binary_to_text(item))
+        return out
+    if kind == "binary":
+        return binary_to_text(raw)
+    raise EncodingError(f"unknown ao-type {kind!r}")
+
+
+def binary_to_text(raw: bytes):
+    """A binary as ``str`` when it is valid UTF-8, else ``bytes``."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+def is_empty_message(value: dict) -> bool:
+    return not value or (len(value) == 1 and "priv" in value)
+
+
+# -- messages <-> TABM ------------------------------------------------------------
+
+def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
+    """A message as a TABM: binaries, nested TABMs and ``ao-types``."""
+    if _depth > MAX_DEPTH:
+        raise EncodingError(f"message nested more than {MAX_DEPTH} levels deep")
+    seen = _seen if _seen is not None else set()
+    if id(message) in seen:
+        raise EncodingError("message contains itself (a cycle)")
+    seen.add(id(message))
+    normalized: dict[str, object] = {}
+    for raw_key, value in message.items():
+        key = normalize_key(raw_key)
+        if key in normalized:
+            raise EncodingError(f"keys {raw_key!r} and another key both normalise to {key!r}", key=key)
+        normalized[key] = value
+    types: list[tuple[str, str]] = []
+    values: dict = {}
+    for key in sorted(normalized):
+        if key in REGEN_KEYS or normalize_key(key).startswith("priv"):
+            continue
+        value = normalized[key]
+        if isinstance(value, (str, bytes)):
+            if not value:
+                types.append((key, "empty-binary"))
+            else:
+                values[key] = as_binary(value)
+        elif isinstance(value, dict):
+            if is_empty_message(value):
+                types.append((key, "empty-message"))
+            else:
+                values[key] = to_tabm(value, _depth + 1, seen)
+        elif isinstance(value, (list, tuple)):
+            if not value:
+                types.append((key, "empty-list"))
+            elif isinstance(value[0], (dict, list, tuple)):
+                types.append((key, "list"))
+                if id(value) in seen:
+                    raise EncodingError(f"key {key!r}: list contains itself (a cycle)", key=key)
+                values[key] = to_tabm({str(i): v for i, v in enumerate(value, 1)}, _depth + 1, seen)
+            else:
+                types.append((key, "list"))
+                values[key] = encode_value(value, key)[1]
+        else:
+            kind, encoded = encode_value(value, key)
+            types.append((key, kind))
+            values[key] = encoded
+    seen.discard(id(message))
+    if types:
+        values["ao-types"] = sf_dictionary((escape_key(k), sf_string(t.encode())) for k, t in types)
+    return values
+
+
+def from_tabm(tabm: dict) -> dict:
+    """A TABM back as a typed message (``dev_codec_structured:to/1``)."""
+    raw_types = tabm.get("ao-types", b"")
+    types = {unescape_key(k): v.decode() for k, v in parse_sf_dictionary(as_binary(raw_types)).items()} \
+        if raw_types else {}
+    out: dict = {}
+    for key, kind in types.items():
+        if kind == "empty-binary":
+            out[key] = ""
+        elif kind == "empty-list":
+            out[key] = []
+        elif kind == "empty-message":
+            out[key] = {}
+    for key, value in tabm.items():
+        if key == "ao-types":
+            continue
+        kind = types.get(normalize_key(key))
+        if isinstance(value, dict):
+            child = from_tabm(value)
+            out[key] = [child[k] for k in sorted(child, key=int)] if kind == "list" else child
+        elif kind is None:
+            out[key] = binary_to_text(as_binary(value))
+        else:
+            out[key] = decode_value(kind, as_binary(value))
+    return out
