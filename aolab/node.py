@@ -78,6 +78,26 @@ class Node:
             base, request = None, base
         return _resolve.resolve_status(base, request, self.opts(**opts))
 
+    # -- processes: each helper is one resolve ------------------------------
+    def spawn(self, process: dict) -> dict:
+        """Store a process message (``device`` defaults to ``process@1.0``); return it.
+
+        Its ID (``aolab.id(process)``) names the process in paths such as
+        ``/ID~process@1.0/compute&slot=1``.
+        """
+        process = {"device": "process@1.0", **process}
+        self.store.write(process)
+        return process
+
+    def schedule(self, process: dict, message: dict, **opts) -> dict:
+        """Assign *message* to the process's next slot; return the assignment."""
+        return self.resolve(process, {"path": "schedule", "method": "POST", "body": message}, **opts)
+
+    def compute(self, process: dict, slot=None, **opts) -> dict:
+        """The process's state after *slot* (the latest known state when None)."""
+        request = {"path": "compute"} if slot is None else {"path": "compute", "slot": slot}
+        return self.resolve(process, request, **opts)
+
     def register_device(self, name: str, impl):
         """Add a device to this node only."""
         return self.registry.register(name, impl)

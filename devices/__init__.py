@@ -8,4 +8,12 @@ folder and one row here.
 
 DEVICES = {
     "message@1.0": "devices.message",
+    "stack@1.0": "devices.stack",
+    "scheduler@1.0": "devices.scheduler",
+    "process@1.0": "devices.process",
+    "dedup@1.0": "devices.dedup",
+    "multipass@1.0": "devices.multipass",
+    "counter@1.0": "devices.counter",
+    "append@1.0": "devices.append",
+    "test-device@1.0": "devices.testing",
 }

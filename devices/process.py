@@ -1,0 +1,297 @@
+"""process@1.0: a persistent shared state, computed slot by slot.
+
+A process is a message naming the devices that do its work::
+
+    {"device": "process@1.0",
+     "scheduler-device": "scheduler@1.0",      # orders its inputs (the default)
+     "execution-device": "stack@1.0",          # computes its state
+     "device-stack": ["dedup@1.0", "counter@1.0"]}
+
+Its ID (of the message as spawned) names it for ever.  Keys:
+
+``schedule`` / ``slot`` / ``verify-schedule``
+    run on the scheduler device (POST a message, GET the schedule, the
+    current slot).
+``compute``
+    with ``slot: N``, the state after applying assignments 0..N in order;
+    without a slot, the latest state known.  Each slot's state is stored
+    (``~process@1.0/<id>/computed/<N>``), so asking for N+1 after N computes one
+    slot, and any past slot is answered from the store.
+``now``
+    the state at the current slot of the schedule (computing what is missing).
+``init``
+    the execution device's ``init``; sets ``initialized`` and ``at-slot: -1``.
+``snapshot``
+    the execution device's ``snapshot`` in map mode.
+``push``
+    the outbox of the state at ``slot`` (``results/outbox``): each message
+    with a ``target`` process known to this node is scheduled on it.
+
+While a device works for the process, the process message's ``device`` is
+that device (``run_as``, as HyperBEAM swaps it) with ``process`` holding the
+process message itself and ``input-prefix: process``; the result gets
+``process@1.0`` back.  Every scheduling, slot and execution step is a step of
+its own in the recorded DAG, under the ``compute`` call that caused it.
+
+>>> import aolab
+>>> lab = aolab.Node()
+>>> proc = lab.spawn({"device": "process@1.0", "execution-device": "counter@1.0"})
+>>> _ = lab.schedule(proc, {"action": "add", "amount": 2})
+>>> _ = lab.schedule(proc, {"action": "add", "amount": 5})
+>>> lab.compute(proc, slot=1)["count"]
+7
+>>> lab.resolve(proc, "now/results/count")
+7
+
+Reference: HyperBEAM src/dev_process.erl at b2743e4a.
+"""
+from __future__ import annotations
+
+from aolab import ids
+from aolab.errors import DeviceError, KeyNotFound, StoreError
+from aolab.resolve import resolve_status
+
+NAME = "process@1.0"
+DEFAULT_DEVICES = {"scheduler": "scheduler@1.0", "push": "process@1.0"}
+
+
+def info():
+    return {"exports": ["schedule", "slot", "verify-schedule", "next", "compute", "now",
+                        "init", "snapshot", "push"],
+            "excludes": ["set", "keys"]}
+
+
+def schedule(base, request, opts):
+    """Run ``schedule`` on the scheduler device."""
+    return run_as("scheduler", base, request, opts)
+
+
+def slot(base, request, opts):
+    """Run ``slot`` on the scheduler device."""
+    return run_as("scheduler", base, request, opts)
+
+
+def verify_schedule(base, request, opts):
+    """Run ``verify-schedule`` on the scheduler device."""
+    return run_as("scheduler", base, request, opts)
+
+
+def next(base, request, opts):  # noqa: A001 - the key is called `next`
+    """The next assignment for the state, from the scheduler device."""
+    return run_as("scheduler", base, {"path": "next"}, opts)
+
+
+def init(base, request, opts):
+    """Initialise the execution device; the state starts before slot 0."""
+    status, initialized = run_as("execution", base, {"path": "init"}, opts, missing_ok=True)
+    if status != "ok":
+        return status, initialized
+    return {**initialized, "initialized": "true", "at-slot": -1}
+
+
+def compute(base, request, opts):
+    """The state after slot ``slot`` (see the module doc)."""
+    base = ensure_process_key(base)
+    if request.get("slot") is None:
+        return _latest_known(base, request, opts)
+    target = _int(request["slot"], "slot")
+    store = _store(opts)
+    process_id = process_id_of(base)
+    try:
+        return "ok", store.read(_key(process_id, f"computed/{target}"))
+    except StoreError:
+        pass
+    status, state = ensure_loaded(base, target, opts)
+    if status != "ok":
+        return status, state
+    return compute_to_slot(process_id, state, target, opts)
+
+
+def now(base, request, opts):
+    """The state at the schedule's current slot."""
+    base = ensure_process_key(base)
+    status, current = resolve_status(base, {"path": "slot/current"}, opts)
+    if status != "ok":
+        return status, current
+    return resolve_status(base, {"path": "compute", "slot": current}, opts)
+
+
+def snapshot(base, request, opts):
+    """The execution devices' snapshots (map mode)."""
+    return run_as("execution", ensure_process_key(base), {"path": "snapshot", "mode": "map"},
+                  opts, missing_ok=True)
+
+
+def push(base, request, opts):
+    """Schedule the outbox of the state at ``slot`` on its target processes."""
+    base = ensure_process_key(base)
+    status, state = resolve_status(base, {"path": "compute", "slot": request.get("slot")}, opts)
+    if status != "ok":
+        return status, state
+    outbox = (state.get("results") or {}).get("outbox") or {}
+    pushed = {}
+    for key in sorted(outbox, key=lambda k: (len(str(k)), str(k))):
+        message = outbox[key]
+        target = message.get("target") if isinstance(message, dict) else None
+        if not (isinstance(target, str) and ids.is_id(target)):
+            pushed[str(key)] = {"status": "skipped", "reason": "no target process ID"}
+            continue
+        try:
+            target_process = _store(opts).read(target)
+        except StoreError:
+            pushed[str(key)] = {"status": "skipped", "target": target,
+                                "reason": "target process is not known to this node"}
+            continue
+        outcome, assignment = resolve_status(
+            target_process, {"path": "schedule", "method": "POST", "body": message}, opts)
+        pushed[str(key)] = {"status": outcome, "target": target,
+                            "slot": assignment.get("slot") if isinstance(assignment, dict) else None}
+    return {"process": process_id_of(base), "slot": state.get("at-slot"), "pushed": pushed}
+
+
+# -- computing -----------------------------------------------------------------
+
+def compute_to_slot(process_id: str, state: dict, target: int, opts):
+    """Apply the next assignments to *state* until it is at slot *target*."""
+    current = int(state.get("at-slot", -1))
+    if current > target:
+        raise DeviceError(f"process@1.0: state is at slot {current}, past slot {target}, and "
+                          "that slot is not in the store", key="slot", device=NAME)
+    while current < target:
+        status, found = run_as("scheduler", state, {"path": "next"}, opts)
+        if status != "ok":
+            return "error", {**_as_message(found), "phase": "get-schedule",
+                             "attempted-slot": current + 1}
+        status, state = compute_slot(process_id, found["state"], found["body"], opts)
+        if status != "ok":
+            return "error", {**_as_message(state), "phase": "compute",
+                             "attempted-slot": current + 1}
+        current = int(state["at-slot"])
+    return "ok", as_process(state)
+
+
+def compute_slot(process_id: str, state: dict, assignment: dict, opts):
+    """Run one assignment through the execution device; store the new state."""
+    slot_number = _int(assignment.get("slot"), "slot")
+    expected = int(state.get("at-slot", -1)) + 1
+    if slot_number != expected:
+        raise DeviceError(f"process@1.0: the scheduler gave slot {slot_number} when slot "
+                          f"{expected} was next", key="slot", device=NAME)
+    request = assignment if "path" in assignment else {**assignment, "path": "compute"}
+    without_results = {k: v for k, v in state.items() if k != "results"}
+    status, result = run_as("execution", without_results, request, opts)
+    if status != "ok":
+        return status, result
+    if not isinstance(result, dict):
+        raise DeviceError(f"process@1.0: the execution device returned {type(result).__name__} "
+                          f"for slot {slot_number}; expected the new state (a message)",
+                          key="compute", device=NAME)
+    result = {**as_process(result), "at-slot": slot_number}
+    store = _store(opts)
+    store.write_result(_key(process_id, f"computed/{slot_number}"), result)
+    store.write_result(_key(process_id, "latest"), {"slot": slot_number})
+    return "ok", result
+
+
+def ensure_loaded(base: dict, target: int, opts):
+    """A live state to compute from: the base if initialised, else the latest
+    stored state at or before *target*, else a fresh ``init``."""
+    if base.get("initialized") == "true":
+        return "ok", base
+    store = _store(opts)
+    process_id = process_id_of(base)
+    stored = _latest_slot(store, process_id)
+    for slot_number in range(min(stored, target), -1, -1):
+        try:
+            state = store.read(_key(process_id, f"computed/{slot_number}"))
+        except StoreError:
+            continue
+        status, restored = run_as("execution", state, {"path": "normalize"},
+                                  {**opts, "hashpath": "ignore"}, missing_ok=True)
+        return status, restored
+    return resolve_status(base, {"path": "init"}, opts)
+
+
+def run_as(role: str, base: dict, request: dict, opts, missing_ok: bool = False):
+    """Resolve *request* with the process's ``<role>-device`` as the device."""
+    base = ensure_process_key(base)
+    device = base.get(f"{role}-device", DEFAULT_DEVICES.get(role))
+    if device is None:
+        raise DeviceError(f"process@1.0: the process has no '{role}-device'", key=f"{role}-device",
+                          device=NAME)
+    prepared = {**base, "device": device,
+                "input-prefix": base.get("input-prefix") or "process"}
+    prefixes = base.get(f"{role}-output-prefixes")
+    if prefixes is not None:
+        prepared["output-prefixes"] = prefixes
+    try:
+        status, result = resolve_status(prepared, request, opts)
+    except KeyNotFound as exc:
+        if missing_ok and exc.key == request.get("path"):
+            return "ok", base  # the device has nothing to do for this key
+        raise
+    if status == "ok" and isinstance(result, dict) and result.get("device") == device:
+        result = {**result, "device": base.get("device", NAME)}
+    return status, result
+
+
+def ensure_process_key(base: dict) -> dict:
+    """*base* with ``process`` holding the process message (itself, when new)."""
+    if isinstance(base.get("process"), dict):
+        return base
+    process = {k: v for k, v in base.items() if k != "priv"}
+    return {**base, "process": process}
+
+
+def process_id_of(base: dict) -> str:
+    """The ID of the process a state belongs to."""
+    process = base.get("process")
+    return ids.id(process if isinstance(process, dict) else base)
+
+
+def as_process(state: dict) -> dict:
+    return state if state.get("device") == NAME else {**state, "device": NAME}
+
+
+def _latest_known(base, request, opts):
+    store = _store(opts)
+    process_id = process_id_of(base)
+    stored = _latest_slot(store, process_id)
+    if stored >= 0:
+        return "ok", store.read(_key(process_id, f"computed/{stored}"))
+    return now(base, request, opts)
+
+
+def _latest_slot(store, process_id: str) -> int:
+    try:
+        return int(store.read(_key(process_id, "latest"))["slot"])
+    except StoreError:
+        return -1
+
+
+def _key(process_id: str, rest: str) -> str:
+    return f"~{NAME}/{process_id}/{rest}"
+
+
+def _store(opts):
+    store = (opts or {}).get("store")
+    if store is None:
+        raise DeviceError("process@1.0 keeps its states in a node's store: resolve through "
+                          "an aolab.Node(), or pass store=...", device=NAME)
+    return store
+
+
+def _as_message(value) -> dict:
+    return value if isinstance(value, dict) else {"error": value}
+
+
+def _int(value, key: str) -> int:
+    if isinstance(value, bool):
+        raise DeviceError(f"process@1.0: {key!r} must be a slot number, not {value!r}", key=key,
+                          device=NAME)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DeviceError(f"process@1.0: {key!r} must be a slot number, not {value!r}", key=key,
+                          device=NAME) from None
+
