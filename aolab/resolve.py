@@ -175,6 +175,25 @@ def find_handler(device, key: str, base, opts, registry: Registry):
     return find_handler(registry.load(DEFAULT_DEVICE), key, base, opts, registry)
 
 
+def answers(base, key: str, opts: dict) -> bool:
+    """True when *base*'s device has its own handler for *key*, False when only
+    message@1.0's plain ``get`` would answer it (a key read from the message).
+
+    Lets callers such as stack@1.0 skip devices that do not implement a key
+    without recording a failed lookup for each.
+    """
+    if not isinstance(base, dict):
+        return False
+    registry = opts["registry"]
+    device_value = base.get("device")
+    device = registry.load(DEFAULT_DEVICE if device_value is None else device_value)
+    key = normalize_key(key)
+    _func, _arity_, takes_key, answering = find_handler(device, key, base, opts, registry)
+    if answering.name != DEFAULT_DEVICE:
+        return True
+    return answering.function(key) is not None  # message@1.0's own keys: set, keys, id...
+
+
 def is_exported(info: dict, key: str) -> bool:
     """Whether *info* lets its device answer *key* (``hb_ao:is_exported/2``)."""
     if key == "info":

@@ -16,4 +16,8 @@ DEVICES = {
     "counter@1.0": "devices.counter",
     "append@1.0": "devices.append",
     "test-device@1.0": "devices.testing",
+    "wasm64@1.0": "devices.wasm64",
+    "wasm-64@1.0": "devices.wasm64",
+    "wasi@1.0": "devices.wasi",
+    "json-iface@1.0": "devices.json_iface",
 }

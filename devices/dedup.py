@@ -4,7 +4,9 @@ On the first pass of a stack (``pass`` 1 or absent) it computes the request's
 ID: when that ID is in the state's ``dedup`` list it answers ``skip`` (the
 rest of the stack does not run), otherwise it adds the ID to ``dedup`` and
 lets the stack go on.  On later passes it does nothing.  ``set`` and ``keys``
-go to message@1.0.
+go to message@1.0; so do ``snapshot`` and ``normalize`` (HyperBEAM's dedup
+would add those requests to its list too and hand back the whole state as its
+snapshot; it keeps no state outside the message, so aolab leaves them out).
 
 >>> import aolab
 >>> base = {"device": "stack@1.0", "device-stack": ["dedup@1.0", "counter@1.0"], "count": 0}
@@ -23,7 +25,7 @@ NAME = "dedup@1.0"
 
 
 def info():
-    return {"handler": handle, "excludes": ["set", "keys"]}
+    return {"handler": handle, "excludes": ["set", "keys", "snapshot", "normalize"]}
 
 
 def handle(key, base, request):

@@ -1,6 +1,6 @@
 """multipass@1.0: asks its stack for another pass until ``passes`` is reached.
 
-For every key: while the state's ``pass`` is below its ``passes`` (both default
+For every key (except ``set``, ``keys``, ``snapshot``, ``normalize``): while the state's ``pass`` is below its ``passes`` (both default
 1) it answers ``pass``, which makes stack@1.0 start again from its first
 device; then ``ok``.
 
@@ -16,7 +16,7 @@ NAME = "multipass@1.0"
 
 
 def info():
-    return {"handler": handle, "excludes": ["set", "keys"]}
+    return {"handler": handle, "excludes": ["set", "keys", "snapshot", "normalize"]}
 
 
 def handle(key, base):

@@ -22,7 +22,11 @@ Its ID (of the message as spawned) names it for ever.  Keys:
 ``init``
     the execution device's ``init``; sets ``initialized`` and ``at-slot: -1``.
 ``snapshot``
-    the execution device's ``snapshot`` in map mode.
+    the execution device's ``snapshot`` in map mode.  Every ``cache-frequency``
+    slots (default 1) the stored state carries it under ``snapshot``, for
+    devices that keep state outside the message (a WebAssembly memory); a node
+    that loads a stored state runs ``normalize`` on the execution device,
+    which restores from it.
 ``push``
     the outbox of the state at ``slot`` (``results/outbox``): each message
     with a ``target`` process known to this node is scheduled on it.
@@ -49,7 +53,7 @@ from __future__ import annotations
 
 from aolab import ids
 from aolab.errors import DeviceError, KeyNotFound, StoreError
-from aolab.resolve import resolve_status
+from aolab.resolve import answers, resolve_status
 
 NAME = "process@1.0"
 DEFAULT_DEVICES = {"scheduler": "scheduler@1.0", "push": "process@1.0"}
@@ -187,8 +191,13 @@ def compute_slot(process_id: str, state: dict, assignment: dict, opts):
                           f"for slot {slot_number}; expected the new state (a message)",
                           key="compute", device=NAME)
     result = {**as_process(result), "at-slot": slot_number}
+    stored = result
+    if slot_number % _cache_frequency(result, opts) == 0:
+        snapshot = take_snapshot(result, opts)
+        if snapshot:
+            stored = {**result, "snapshot": snapshot}
     store = _store(opts)
-    store.write_result(_key(process_id, f"computed/{slot_number}"), result)
+    store.write_result(_key(process_id, f"computed/{slot_number}"), stored)
     store.write_result(_key(process_id, "latest"), {"slot": slot_number})
     return "ok", result
 
@@ -208,12 +217,28 @@ def ensure_loaded(base: dict, target: int, opts):
             continue
         status, restored = run_as("execution", state, {"path": "normalize"},
                                   {**opts, "hashpath": "ignore"}, missing_ok=True)
+        if status == "ok" and isinstance(restored, dict):
+            restored = {k: v for k, v in restored.items() if k != "snapshot"}
         return status, restored
     return resolve_status(base, {"path": "init"}, opts)
 
 
+def take_snapshot(state: dict, opts):
+    """The execution device's ``snapshot`` (map mode over a stack), or None
+    when no device of it keeps state outside the message."""
+    status, snapshot = run_as("execution", state, {"path": "snapshot", "mode": "map"},
+                              {**opts, "hashpath": "ignore"}, missing_ok=True)
+    if status != "ok" or snapshot is state or not isinstance(snapshot, dict):
+        return None
+    return {k: v for k, v in snapshot.items() if k != "priv"} or None
+
+
 def run_as(role: str, base: dict, request: dict, opts, missing_ok: bool = False):
-    """Resolve *request* with the process's ``<role>-device`` as the device."""
+    """Resolve *request* with the process's ``<role>-device`` as the device.
+
+    With *missing_ok*, a device that has no handler for the key leaves *base*
+    unchanged (returned as is, without a step).
+    """
     base = ensure_process_key(base)
     device = base.get(f"{role}-device", DEFAULT_DEVICES.get(role))
     if device is None:
@@ -224,6 +249,8 @@ def run_as(role: str, base: dict, request: dict, opts, missing_ok: bool = False)
     prefixes = base.get(f"{role}-output-prefixes")
     if prefixes is not None:
         prepared["output-prefixes"] = prefixes
+    if missing_ok and not answers(prepared, request["path"], opts) and request["path"] not in prepared:
+        return "ok", base
     try:
         status, result = resolve_status(prepared, request, opts)
     except KeyNotFound as exc:
@@ -260,6 +287,13 @@ def _latest_known(base, request, opts):
     if stored >= 0:
         return "ok", store.read(_key(process_id, f"computed/{stored}"))
     return now(base, request, opts)
+
+
+def _cache_frequency(state: dict, opts) -> int:
+    """Snapshot every N-th slot: the process's ``cache-frequency``, else the
+    node option ``process_cache_frequency``, else 1 (HyperBEAM's default)."""
+    value = state.get("cache-frequency", (opts or {}).get("process_cache_frequency", 1))
+    return max(1, _int(value, "cache-frequency"))
 
 
 def _latest_slot(store, process_id: str) -> int:

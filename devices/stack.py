@@ -26,7 +26,8 @@ Statuses a device may return in fold mode:
     decides: ``throw`` raises :class:`aolab.errors.DeviceError` naming the
     device; ``stop`` returns an ``error`` status with the details.
 
-A device that does not answer the key is skipped.  While a device runs, the
+A device that does not answer the key is skipped (without a step of its own
+when it has no handler for the key and the state has no such key).  While a device runs, the
 state's ``device`` is that device and ``device-key`` its name in the stack;
 ``input-prefixes``/``output-prefixes`` (``name -> prefix``) set the state's
 ``input-prefix``/``output-prefix`` for it.  Afterwards the stack's own device,
@@ -50,7 +51,7 @@ from __future__ import annotations
 
 from aolab.errors import AolabError, DeviceError, KeyNotFound
 from aolab.message import UNSET, get_key, normalize_key
-from aolab.resolve import resolve_status
+from aolab.resolve import answers, resolve_status
 
 NAME = "stack@1.0"
 DEFAULT_MAX_PASSES = 100
@@ -146,6 +147,9 @@ def _fold(state: dict, request: dict, opts):
     while index < len(names):
         name = names[index]
         current = transform(state, name)
+        if _not_answered(current, request, opts):
+            state, index = current, index + 1  # the device does not implement this key
+            continue
         try:
             status, result = resolve_status(current, request, opts)
         except KeyNotFound as exc:
@@ -178,13 +182,29 @@ def map_devices(base, request, opts):
     """Run every device on the same base; collect ``name -> result``."""
     results = {}
     for name in sorted(device_stack(base), key=_stack_order):
+        current = transform(base, name)
+        if _not_answered(current, request, opts):
+            continue
         try:
-            status, result = resolve_status(transform(base, name), request, opts)
+            status, result = resolve_status(current, request, opts)
         except KeyNotFound:
             continue
         if status == "ok":
             results[name] = result
     return "ok", results
+
+
+def _not_answered(message, request, opts) -> bool:
+    """The device would only read the key from the message, and it is not there:
+    HyperBEAM's ``not_found``, known without running (and recording) the lookup."""
+    key = request.get("path")
+    if not isinstance(key, str) or "/" in key or answers(message, key, opts):
+        return False
+    try:
+        get_key(message, key)
+        return False
+    except KeyError:
+        return True
 
 
 def _stack_error(state, request, name, info, opts):

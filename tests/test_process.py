@@ -314,3 +314,50 @@ def test_dag_links_assignments_to_states(node):
     assert len(executed) == 1 and executed[0]["request"] == aolab.id(assignment)
     graph = node.trace.graph
     assert graph.has_edge(executed[0]["base"], executed[0]["result"])
+
+
+class HiddenStateDevice:
+    """Keeps its state outside the message (in priv), like a WebAssembly memory:
+    it needs ``snapshot`` and ``normalize`` to survive a restart."""
+
+    def init(self, base):
+        return {**base, "priv": {**(base.get("priv") or {}), "memory": []}}
+
+    def compute(self, base, request):
+        memory = (base.get("priv") or {}).get("memory")
+        if memory is None:
+            raise RuntimeError("no memory: normalize was not run")
+        memory = [*memory, request["body"]["amount"]]
+        return {**base, "priv": {**base["priv"], "memory": memory}, "results": {"sum": sum(memory)}}
+
+    def snapshot(self, base):
+        return {"body": list(base["priv"]["memory"])}
+
+    def normalize(self, base):
+        if (base.get("priv") or {}).get("memory") is not None:
+            return base
+        key = base.get("device-key")
+        snapshot = base["snapshot"][key] if key else base["snapshot"]
+        return {**base, "priv": {**(base.get("priv") or {}), "memory": list(snapshot["body"])}}
+
+
+def test_snapshot_and_normalize_restore_hidden_state(tmp_path):
+    proc_msg = {"device": "process@1.0", "execution-device": "stack@1.0",
+                "device-stack": ["dedup@1.0", "hidden@1.0"]}
+    first = aolab.Node(store=tmp_path / "s", devices={"hidden@1.0": HiddenStateDevice()})
+    proc = first.spawn(proc_msg)
+    for amount in (1, 2, 3):
+        first.schedule(proc, {"amount": amount})
+    direct = first.compute(proc, slot=2)
+    assert direct["results"]["sum"] == 6
+    second = aolab.Node(store=tmp_path / "s", devices={"hidden@1.0": HiddenStateDevice()})
+    second_state = second.store.read(f"~process@1.0/{aolab.id(proc)}/computed/1")
+    assert second_state["snapshot"] == {"2": {"body": [1, 2]}}  # dedup has no snapshot
+    first.schedule(proc, {"amount": 4})
+    assert second.compute(proc, slot=3)["results"]["sum"] == 10  # restored from slot 2's snapshot
+    fresh = aolab.Node(devices={"hidden@1.0": HiddenStateDevice()})
+    again = fresh.spawn(proc_msg)
+    for amount in (1, 2, 3, 4):
+        fresh.schedule(again, {"amount": amount})
+    from_scratch = fresh.compute(again, slot=3)
+    assert aolab.hashpath(from_scratch) == aolab.hashpath(second.compute(proc, slot=3))
