@@ -159,6 +159,16 @@ class Trace:
                    "base", "request", "result", "hashpath", "ms"]
         return pd.DataFrame([{c: r[c] for c in columns} for r in self.records], columns=columns)
 
+    def show(self, **view):
+        """The Merkle execution tree drawn for Jupyter (see :func:`aolab.viz.show`)."""
+        from .viz import show
+        return show(self, **view)
+
+    def stepper(self, **options):
+        """Widgets to step through this trace (see :func:`aolab.viz.stepper`)."""
+        from .viz import stepper
+        return stepper(self, **options)
+
     def children(self, step: int) -> list[dict]:
         """The records of the steps run inside *step*."""
         return [r for r in self.records if r["parent"] == step]

@@ -1,0 +1,242 @@
+"""DOT text to pictures: SVG, PNG and self-contained HTML files, with Graphviz.
+
+:func:`render` runs Graphviz's ``dot`` program on DOT text; when ``dot`` is
+not installed it raises :class:`GraphvizNotFound`, which says how to install
+it.  :func:`export` writes a trace (or graph) to a file chosen by its suffix
+and :func:`show` returns an object Jupyter displays as the tree's SVG.
+
+>>> import aolab
+>>> lab = aolab.Node()
+>>> lab.resolve({"device": "message@1.0", "a": {"b": "RESULT"}}, "a/b")
+'RESULT'
+>>> drawing = show(lab.trace)
+>>> drawing
+<Merkle tree: 2 steps, 3 drawn>
+>>> drawing.dot.startswith("digraph merkle {")
+True
+"""
+from __future__ import annotations
+
+import html
+import pathlib
+import shutil
+import subprocess
+
+from ..errors import AolabError
+from .tree import TreeDot, graph_of, short_hashpath, tree_dot
+
+INSTALL_HINT = ("install Graphviz: `make setup` in the aolab checkout, "
+                "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
+                "or `conda install python-graphviz` (conda)")
+TEXT_FORMATS = frozenset(("svg", "dot", "gv", "xdot", "json", "plain", "canon"))
+
+
+class GraphvizError(AolabError, RuntimeError):
+    """Graphviz could not draw the DOT text (its message is included)."""
+
+
+class GraphvizNotFound(GraphvizError, FileNotFoundError):
+    """Graphviz's ``dot`` program is not on the ``PATH``."""
+
+
+def dot_program(engine: str = "dot") -> str:
+    """The path of Graphviz's *engine* program; :class:`GraphvizNotFound` when missing."""
+    found = shutil.which(engine)
+    if found is None:
+        raise GraphvizNotFound(f"Graphviz's `{engine}` program is not on the PATH, so the tree "
+                               f"cannot be drawn as a picture; {INSTALL_HINT}. "
+                               "aolab.viz.to_dot() still gives the DOT text.")
+    return found
+
+
+def render(dot_text: str, format: str = "svg", *, engine: str = "dot",  # noqa: A002
+           timeout: float = 120.0):
+    """Draw DOT text with Graphviz.
+
+    Parameters
+    ----------
+    dot_text : str
+        DOT text, e.g. from :func:`aolab.viz.to_dot`.
+    format : str
+        A Graphviz output format: ``svg`` (returned as ``str``), ``png``,
+        ``pdf``... (returned as ``bytes``).
+    engine : str
+        The Graphviz layout program (``dot``).
+
+    Raises
+    ------
+    GraphvizNotFound
+        When the program is not installed (the message says how to install it).
+    GraphvizError
+        When Graphviz rejects the DOT text.
+
+    Examples
+    --------
+    >>> svg = render('digraph { a -> b }')  # doctest: +SKIP
+    >>> svg.lstrip().startswith("<?xml")  # doctest: +SKIP
+    True
+    """
+    program = dot_program(engine)
+    try:
+        done = subprocess.run([program, f"-T{format}"], input=dot_text.encode("utf-8", "replace"),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise GraphvizError(f"Graphviz `{engine}` took more than {timeout:g} s; draw a smaller "
+                            "view (view='summary' or a lower max_nodes)") from None
+    if done.returncode != 0:
+        raise GraphvizError(f"Graphviz `{engine} -T{format}` failed (exit {done.returncode}): "
+                            f"{done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout.decode("utf-8") if format in TEXT_FORMATS else done.stdout
+
+
+def export(trace_or_graph, path, **view) -> pathlib.Path:
+    """Write a trace's tree to *path*; the suffix chooses the format.
+
+    ``.dot``/``.gv``: DOT text (needs no Graphviz); ``.svg``, ``.png``,
+    ``.pdf``: a picture; ``.html``: one self-contained page with the SVG
+    inline and a table of the steps (clicking a node jumps to its row).
+    Keyword arguments are those of :func:`aolab.viz.to_dot`.
+
+    Examples
+    --------
+    >>> import aolab, tempfile, pathlib
+    >>> lab = aolab.Node()
+    >>> lab.resolve({"a": "1"}, "a")
+    '1'
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     export(lab.trace, pathlib.Path(tmp) / "tree.dot").read_text().count("->")
+    1
+    """
+    path = pathlib.Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("dot", "gv"):
+        path.write_text(tree_dot(trace_or_graph, **view).text, encoding="utf-8")
+    elif suffix in ("html", "htm"):
+        path.write_text(to_html(trace_or_graph, **view), encoding="utf-8")
+    elif suffix in ("svg", "png", "pdf", "jpg", "jpeg"):
+        format_ = "jpg" if suffix == "jpeg" else suffix
+        picture = render(tree_dot(trace_or_graph, **view).text, format_)
+        if isinstance(picture, str):
+            path.write_text(picture, encoding="utf-8")
+        else:
+            path.write_bytes(picture)
+    else:
+        raise ValueError(f"cannot export to {path.name!r}: expected a .dot, .gv, .svg, .png, .pdf "
+                         "or .html file")
+    return path
+
+
+def to_html(trace_or_graph, *, title: str = "Merkle execution tree", **view) -> str:
+    """One self-contained HTML page: the tree's SVG inline and a table of the steps."""
+    view.setdefault("links", True)
+    drawing = tree_dot(trace_or_graph, **view)
+    svg = render(drawing.text, "svg")
+    svg = svg[svg.find("<svg"):] if "<svg" in svg else svg
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in drawing.notes)
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style></head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n<p>{drawing.steps:,} steps, {drawing.drawn:,} drawn "
+        f"({html.escape(drawing.view)} view)</p>\n<ul>{notes}</ul>\n"
+        f"<div class=\"tree\">{svg}</div>\n{steps_table_html(trace_or_graph)}\n</body></html>\n")
+
+
+_CSS = ("body{font-family:Helvetica,Arial,sans-serif;margin:1.5em}"
+        "table{border-collapse:collapse;font-size:12px}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
+        "tr:target{background:#ffe9a8}code{font-size:11px}.tree{overflow:auto}")
+_COLUMNS = ("step", "parent", "depth", "device", "key", "status", "request", "hashpath")
+
+
+def steps_table_html(trace_or_records) -> str:
+    """An HTML table with one row per step (row ``id`` ``row-N``)."""
+    head = "".join(f"<th>{c}</th>" for c in _COLUMNS)
+    rows = [f"<table><thead><tr>{head}</tr></thead><tbody>"]
+    for record in step_records(trace_or_records):
+        cells = []
+        for column in _COLUMNS:
+            value = record.get(column)
+            if column in ("request", "hashpath") and isinstance(value, str):
+                cells.append(f"<td title=\"{html.escape(value)}\"><code>"
+                             f"{html.escape(short_hashpath(value))}</code></td>")
+            else:
+                cells.append(f"<td>{html.escape('' if value is None else str(value))}</td>")
+        rows.append(f"<tr id=\"row-{record.get('step')}\">" + "".join(cells) + "</tr>")
+    rows.append("</tbody></table>")
+    return "\n".join(rows)
+
+
+def step_records(trace_or_records) -> list:
+    """The step records of a trace, a list of records, or a graph's edges (in step order)."""
+    if isinstance(trace_or_records, list):
+        return trace_or_records
+    records = getattr(trace_or_records, "records", None)
+    if records is not None:
+        return records
+    graph = graph_of(trace_or_records)
+    edges = sorted(graph.edges(data=True), key=lambda e: (e[2].get("step") is None,
+                                                         e[2].get("step") or 0))
+    return [{**d, "base": u, "result": v, "hashpath": graph.nodes[v].get("hashpath")}
+            for u, v, d in edges]
+
+
+class Drawing:
+    """A drawn tree for Jupyter: shown as SVG; its text repr is stable.
+
+    ``dot`` is the DOT text, ``tree`` the :class:`~aolab.viz.tree.TreeDot`.
+    When Graphviz is missing (or fails), Jupyter shows how to install it
+    (or the error) instead.
+    """
+
+    def __init__(self, tree: TreeDot, steps: int):
+        self.tree, self.steps = tree, steps
+        self.dot = tree.text
+        self._svg = None
+
+    def __repr__(self) -> str:
+        shown = "" if self.tree.view == "full" else f", {self.tree.view} view"
+        return f"<Merkle tree: {self.steps:,} steps, {self.tree.drawn:,} drawn{shown}>"
+
+    @property
+    def svg(self) -> str:
+        """The SVG text (drawn once, with Graphviz)."""
+        if self._svg is None:
+            self._svg = render(self.dot, "svg")
+        return self._svg
+
+    def _repr_svg_(self):
+        try:
+            return self.svg
+        except GraphvizError:
+            return None
+
+    def _repr_html_(self):
+        try:
+            self.svg
+            return None
+        except GraphvizError as error:
+            return f"<pre>{html.escape(str(error))}</pre>"
+
+    def save(self, path) -> pathlib.Path:
+        """Write the drawing; the suffix chooses the format (``.dot``, ``.svg``, ``.png``...)."""
+        path = pathlib.Path(path)
+        suffix = path.suffix.lower().lstrip(".")
+        if suffix in ("dot", "gv"):
+            path.write_text(self.dot, encoding="utf-8")
+        elif suffix == "svg":
+            path.write_text(self.svg, encoding="utf-8")
+        else:
+            path.write_bytes(render(self.dot, suffix))
+        return path
+
+
+def show(trace_or_graph, **view) -> Drawing:
+    """The tree of a trace, for Jupyter to display (keywords as :func:`aolab.viz.to_dot`).
+
+    >>> import networkx as nx
+    >>> show(nx.DiGraph())
+    <Merkle tree: 0 steps, 0 drawn>
+    """
+    tree = tree_dot(trace_or_graph, **view)
+    records = getattr(trace_or_graph, "records", None)
+    return Drawing(tree, len(records) if records is not None else tree.steps)
