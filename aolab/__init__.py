@@ -12,16 +12,17 @@ the same keys, the same semantics and byte-for-byte the same IDs and hashpaths.
 """
 from __future__ import annotations
 
-from . import errors
+from . import errors, singleton, wallet
 from .hashpaths import hashpath_of, next_hashpath, verify_hashpath
 from .ids import human_id, is_id, native_id, short_id
 from .ids import id  # noqa: A004 - AO-Core's word
 from .message import UNSET, normalize_key
-from .node import Node
+from .node import Network, Node
 from .registry import Registry
 from .resolve import default_registry, reset_default_registry, resolve, resolve_status, set_values
 from .store import DiskStore, MemoryStore
 from .trace import Trace, recording
+from .verify import verify_branch
 
 __version__ = "0.1.0"
 HYPERBEAM_REFERENCE = "permaweb/HyperBEAM main @ b2743e4a (May 2025)"
@@ -57,8 +58,8 @@ def set(message, path_or_values, value=UNSET, **opts):  # noqa: A001 - AO-Core's
 
 
 __all__ = [
-    "DiskStore", "MemoryStore", "Node", "Registry", "Trace", "UNSET", "errors", "get",
+    "DiskStore", "MemoryStore", "Network", "Node", "Registry", "Trace", "UNSET", "errors", "get",
     "hashpath", "hashpath_of", "human_id", "id", "is_id", "native_id", "next_hashpath",
     "normalize_key", "recording", "register_device", "reset_default_registry", "resolve",
-    "resolve_status", "set", "short_id", "verify_hashpath",
+    "resolve_status", "set", "short_id", "singleton", "verify_branch", "verify_hashpath", "wallet",
 ]

@@ -117,6 +117,18 @@ def join(prev_hashpath: str, part: str, alg: str = DEFAULT_ALG) -> str:
     return f"{ids.human_id(fold(_native(head, prev_hashpath), second))}/{part}"
 
 
+def compress(hashpath: str, alg: str = DEFAULT_ALG) -> str:
+    """The one-ID form a two-part hashpath takes as the base of the next step
+    (``HashpathAlg(A, B)``); a one-part hashpath is itself.
+
+    >>> compress("N0nIQ3Vna7YDxuRsaVTYeYS4glkmxD4HrUbZIwIvN_s")
+    'N0nIQ3Vna7YDxuRsaVTYeYS4glkmxD4HrUbZIwIvN_s'
+    """
+    if "/" not in hashpath:
+        return hashpath
+    return join(hashpath, "x", alg)[:-2]
+
+
 def _native(human: str, whole: str) -> bytes:
     try:
         return ids.native_id(human)

@@ -5,8 +5,9 @@ the message is encoded by the structured@1.0 and httpsig@1.0 codecs, and the ID
 is HMAC-SHA256 (key ``ao``) over the HTTP signature base of that encoding (see
 :mod:`aolab.codecs.httpsig`).  Key order, key case (except ID-length keys) and
 private ``priv*`` keys never change an ID.  A message with commitments has the
-ID of its commitment when it has one, and the SHA-256 of its sorted,
-``", "``-joined commitment IDs when it has several.
+ID of its commitment when it has one; with several, hmac commitments step
+aside for signed ones, and several signed ones give the SHA-256 of their sorted
+IDs written as a structured-field list (``"id1", "id2"``).
 
 IDs are 32 bytes ("native"), shown as 43 base64url characters ("human").
 
@@ -37,9 +38,13 @@ def id(message, committers="all") -> str:  # noqa: A001 - the protocol's word
     commitments = message.get("commitments") if committers != "none" else None
     if isinstance(commitments, dict) and commitments:
         keys = sorted(commitments)
+        if len(keys) > 1:  # hmac commitments step aside for signed ones
+            keys = sorted(k for k, c in commitments.items()
+                          if not (isinstance(c, dict) and c.get("alg") == "hmac-sha256")) or keys
         if len(keys) == 1:
             return keys[0]
-        return human_id(hashlib.sha256(", ".join(keys).encode("utf-8")).digest())
+        listed = ", ".join('"' + k + '"' for k in keys)  # a structured-field list
+        return human_id(hashlib.sha256(listed.encode("utf-8")).digest())
     return human_id(hmac_id(message))
 
 

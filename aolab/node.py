@@ -1,7 +1,11 @@
-"""A node: a device registry, a store and a recorder, and nothing more.
+"""A node: a device registry, a store, a recorder, and its configuration.
 
 ``Node.resolve`` is ``aolab.resolve`` with the node's registry, store and
-recorder in the options; every convenience method is one call of it.
+recorder in the options, wrapped the way HyperBEAM's meta@1.0 wraps every
+request: the node's ``on/request`` hook first (payments, for example), then
+the resolution, then the ``on/response`` hook, then the node's signature on
+the result when it has a wallet and ``force-signed`` is set.  Every
+convenience method is one call of it.
 
 >>> import aolab
 >>> lab = aolab.Node()
@@ -9,12 +13,62 @@ recorder in the options; every convenience method is one call of it.
 'RESULT'
 >>> len(lab.trace)
 2
+>>> lab.resolve("/~meta@1.0/info")["node-name"]
+'node'
 """
 from __future__ import annotations
 
+import weakref
+
 from . import resolve as _resolve
+from .errors import ResolutionError, StoreError
 from .store import DiskStore, MemoryStore
 from .trace import Trace
+
+#: Keys of the node configuration that hold no secrets but are not shown by ``info``.
+_HIDDEN_CONFIG = ("priv",)
+
+
+class Network:
+    """Nodes that can reach each other (in-process transport).
+
+    A node joins its network when it is made; ``fetch`` asks the others for a
+    message by ID or hashpath, ``find`` looks a node up by name or wallet
+    address.  Nodes are held weakly: a node nobody uses leaves by itself.
+    """
+
+    def __init__(self):
+        self._nodes: "weakref.WeakValueDictionary[str, Node]" = weakref.WeakValueDictionary()
+
+    def join(self, node: "Node") -> None:
+        self._nodes[node.name] = node
+
+    def nodes(self) -> list:
+        return [self._nodes[name] for name in sorted(self._nodes)]
+
+    def find(self, name_or_address: str):
+        """The node with this name or operator address, or None."""
+        node = self._nodes.get(name_or_address)
+        if node is not None:
+            return node
+        for candidate in self.nodes():
+            if candidate.address == name_or_address:
+                return candidate
+        return None
+
+    def fetch(self, key: str, exclude=None) -> dict:
+        """A message by ID or hashpath, from the first node that has it."""
+        for node in self.nodes():
+            if node is exclude:
+                continue
+            try:
+                return node.fetch(key)
+            except StoreError:
+                continue
+        raise StoreError(f"no node of the network holds {key!r}", key=key)
+
+
+DEFAULT_NETWORK = Network()
 
 
 class Node:
@@ -23,7 +77,7 @@ class Node:
     Parameters
     ----------
     name : str
-        A label for notebooks and multi-node demos.
+        A label for notebooks and multi-node demos; unique in its network.
     store : MemoryStore, DiskStore, path or None
         Where results are kept; a path makes a :class:`DiskStore`.  Defaults to
         a fresh :class:`MemoryStore`.
@@ -35,15 +89,26 @@ class Node:
         Folders of device modules (each with a ``NAME``) to register.
     record : bool
         Record every step into :attr:`trace` (switch with :attr:`recording`).
+    operator_key : aolab.wallet.Wallet, optional
+        The node's wallet: it signs results (``force-signed``) and is the
+        operator unless ``config`` names another ``operator`` address.
+    config : dict, optional
+        The node message (HyperBEAM's node options, hyphenated): ``operator``,
+        ``force-signed``, ``on`` (``request``/``response`` hooks),
+        ``simple-pay-price``, ``simple-pay-ledger``, ``allowed-devices``, ...
+        Readable at ``/~meta@1.0/info``.
+    network : Network, optional
+        The nodes this one can fetch from (default: every node of the process).
     """
 
     def __init__(self, name: str = "node", *, store=None, devices=None, allowed=None,
-                 deny=(), device_path=(), record: bool = True):
+                 deny=(), device_path=(), record: bool = True, operator_key=None, config=None,
+                 network: Network | None = None):
         self.name = name
-        base = _resolve.default_registry().copy()
-        base.allowed = None if allowed is None else {n.lower() for n in allowed}
-        base.deny = {n.lower() for n in deny}
-        self.registry = base
+        registry = _resolve.default_registry().copy()
+        registry.allowed = None if allowed is None else {n.lower() for n in allowed}
+        registry.deny = {n.lower() for n in deny}
+        self.registry = registry
         for folder in device_path:
             self.registry.add_path(folder)
         for device_name, impl in (devices or {}).items():
@@ -55,28 +120,129 @@ class Node:
         self.store = store
         self.trace = Trace()
         self.recording = record
+        self.wallet = operator_key
+        self.config: dict = {}
+        self.history: list = []
+        self.update_config({
+            "node-name": name,
+            "operator": operator_key.address if operator_key is not None else "unclaimed",
+            "force-signed": operator_key is not None,
+            **(config or {}),
+        })
+        self.network = DEFAULT_NETWORK if network is None else network
+        self.network.join(self)
 
     def __repr__(self) -> str:
         return f"<Node {self.name}: {len(self.trace)} steps recorded>"
+
+    @property
+    def address(self) -> str | None:
+        """The node wallet's address (None without a wallet)."""
+        return None if self.wallet is None else self.wallet.address
+
+    # -- configuration (meta@1.0 reads and writes it through these) -------------
+    def update_config(self, values: dict) -> dict:
+        """Apply *values* to the node message (``allowed-devices`` takes effect at once)."""
+        new = {**self.config, **values}
+        allowed = values.get("allowed-devices")
+        if allowed is not None:
+            self.registry.allowed = {str(n).lower() for n in allowed}
+        self.config = new
+        self.history.append(values)
+        return new
+
+    def info(self) -> dict:
+        """The node message as ``/~meta@1.0/info`` shows it."""
+        shown = {k: v for k, v in self.config.items() if k not in _HIDDEN_CONFIG}
+        shown["preloaded-devices"] = sorted(self.registry.names())
+        if self.registry.allowed is not None:
+            shown["allowed-devices"] = sorted(self.registry.allowed)
+        if self.wallet is not None:
+            shown["address"] = self.wallet.address
+        return shown
 
     def opts(self, **extra) -> dict:
         """The options this node passes to every handler."""
         opts = {"registry": self.registry, "store": self.store, "node": self,
                 "listener": self.trace if self.recording else None}
+        if self.wallet is not None:
+            opts["wallet"] = self.wallet
         opts.update(extra)
         return opts
 
+    # -- resolving -----------------------------------------------------------
     def resolve(self, base, request=None, **opts):
-        """Resolve on this node; ``resolve("/ID/key")`` starts from a stored message."""
-        if request is None:
-            base, request = None, base
-        return _resolve.resolve(base, request, self.opts(**opts))
+        """Resolve on this node; ``resolve("/ID/key")`` starts from a stored message.
+
+        Raises :class:`~aolab.errors.ResolutionError` when the result's status
+        is not ``ok`` (a hook refused the request, a device failed softly).
+        """
+        status, value = self.resolve_status(base, request, **opts)
+        if status != "ok":
+            raise ResolutionError(f"node {self.name}: request ended with status {status!r}: "
+                                  f"{_resolve._preview(value)}").with_status(status, value)
+        return value
 
     def resolve_status(self, base, request=None, **opts):
         """Like :meth:`resolve`, returning ``(status, value)``."""
         if request is None:
             base, request = None, base
-        return _resolve.resolve_status(base, request, self.opts(**opts))
+        options = self.opts(**opts)
+        hooks = self.config.get("on") or {}
+        request = _resolve.as_request(request)
+        if request.get("commitments"):
+            from .codecs import httpsig
+            if not httpsig.verify(request):
+                return "error", {"status": 400, "body": "the request's commitments do not verify"}
+            options.setdefault("signers", httpsig.signers(request))
+        if hooks.get("request"):
+            status, hooked = self._hook("request", hooks["request"], base, request, options)
+            if status != "ok":
+                return status, hooked
+        status, value = _resolve.resolve_status(base, request, options)
+        if status == "ok" and hooks.get("response"):
+            status, value = self._hook("response", hooks["response"], base, request, options,
+                                       value)
+        if status == "ok" and isinstance(value, dict) and self.config.get("force-signed") \
+                and self.wallet is not None:
+            value = self.sign(value)
+        return status, value
+
+    def _hook(self, name: str, hook: dict, base, request: dict, options: dict, body=None):
+        """Run an ``on/<name>`` hook message (dev_meta's pre/post-processing)."""
+        messages = [base if base is not None else {}, request] if body is None else body
+        hook_request = {"path": name, "request": request, "body": messages}
+        status, answer = _resolve.resolve_status(hook, hook_request, options)
+        if status != "ok":
+            return status, answer
+        if isinstance(answer, dict) and "body" in answer and body is not None:
+            return "ok", answer["body"]
+        return "ok", answer
+
+    def sign(self, message: dict) -> dict:
+        """*message* signed by this node's wallet (kept in the store under its hashpath)."""
+        from .codecs import httpsig
+
+        signed = httpsig.sign(message, self.wallet)
+        priv = message.get("priv")
+        if isinstance(priv, dict) and isinstance(priv.get("hashpath"), str):
+            self.store.write_result(priv["hashpath"], signed)
+        return signed
+
+    # -- fetching and verifying ------------------------------------------------
+    def fetch(self, key: str) -> dict:
+        """A message this node holds, by ID or hashpath (what peers ask for)."""
+        return self.store.read(key)
+
+    def verify(self, result, source=None):
+        """Re-execute *result* from its hashpath's inputs; see :func:`aolab.verify.verify`."""
+        from .verify import verify
+        return verify(self, result, source)
+
+    def prove(self, result):
+        """A proof of *result* holding only its branch; see :func:`aolab.verify.prove`."""
+        from .verify import prove
+        return prove(self, result)
 
     # -- processes: each helper is one resolve ------------------------------
     def spawn(self, process: dict) -> dict:

@@ -268,6 +268,9 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
     status, value = as_status(raw, answering.name, key)
     result_hp = None
     if isinstance(value, dict):
+        if value is not base and "commitments" in value and value["commitments"] is base.get("commitments"):
+            # a new message that copied its base's signatures: they signed the base, not it
+            value = {k: v for k, v in value.items() if k != "commitments"}
         if status == "ok" and opts.get("hashpath", "update") == "update":
             base_hp, part = _hashpath_inputs(base, request, device_value)
             if base_hp is not None:
@@ -280,7 +283,8 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
     if result_hp is not None and status == "ok":
         store = opts.get("store")
         if store is not None:
-            store.write_result(result_hp, value)
+            compressed = hp.compress(result_hp, _alg(base))
+            store.write_step(result_hp, value, base_hp, base, part, request, compressed)
     return status, value
 
 

@@ -9,7 +9,14 @@ message; every file carries the SHA-256 of its payload, checked on read, so a
 corrupted file is reported, never returned.
 
 Both answer the same calls: ``write(message) -> id``, ``write_result(hashpath,
-message)``, ``read(id_or_hashpath)``, ``__contains__``.
+message)``, ``write_step(...)`` (a result with the inputs that made it),
+``read(id_or_hashpath)``, ``__contains__``.
+
+A step's inputs are kept so that anyone can fetch them and re-execute the
+step: the base under its ID (or it is already stored under its hashpath), the
+request under its ID, and the result also under the compressed form of its
+hashpath (``HashpathAlg(A, B)``), which is how the next step's hashpath names
+it.
 """
 from __future__ import annotations
 
@@ -57,6 +64,17 @@ class MemoryStore:
         message = storable(message)
         self._by_hashpath[hashpath] = message
         self._unindexed.append(message)
+
+    def write_step(self, result_hashpath: str, result: dict, base_hashpath: str, base,
+                   request_part: str, request: dict, compressed: str | None = None) -> None:
+        """Store a result with its inputs (see the module doc)."""
+        self.write_result(result_hashpath, result)
+        if compressed is not None:
+            self._by_hashpath[compressed] = self._by_hashpath[result_hashpath]
+        if "/" not in base_hashpath and isinstance(base, dict) and base_hashpath not in self._by_id:
+            self._by_id[base_hashpath] = storable(base)
+        if request_part not in self._by_id and ids.is_id(request_part):
+            self._by_id[request_part] = storable(request)
 
     def read(self, key: str) -> dict:
         """The message stored under an ID or a hashpath."""
@@ -111,6 +129,20 @@ class DiskStore:
     def write_result(self, hashpath: str, message: dict) -> None:
         message_id = self.write(message)
         self._put(self._link_file(hashpath), {"hashpath": hashpath, "id": message_id})
+
+    def write_step(self, result_hashpath: str, result: dict, base_hashpath: str, base,
+                   request_part: str, request: dict, compressed: str | None = None) -> None:
+        message_id = self.write(result)
+        self._put(self._link_file(result_hashpath), {"hashpath": result_hashpath, "id": message_id})
+        if compressed is not None:
+            self._put(self._link_file(compressed), {"hashpath": compressed, "id": message_id})
+        for key, message in ((base_hashpath, base), (request_part, request)):
+            if "/" not in key and ids.is_id(key) and isinstance(message, dict) \
+                    and not self._message_file(key).exists():
+                try:
+                    self._put(self._message_file(key), {"id": key, "message": encode_value(storable(message))})
+                except StoreError:
+                    pass  # holds values a store cannot keep (an inline device): no input to offer
 
     def read(self, key: str) -> dict:
         link = self._link_file(key)

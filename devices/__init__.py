@@ -20,4 +20,7 @@ DEVICES = {
     "wasm-64@1.0": "devices.wasm64",
     "wasi@1.0": "devices.wasi",
     "json-iface@1.0": "devices.json_iface",
+    "meta@1.0": "devices.meta",
+    "simple-pay@1.0": "devices.simple_pay",
+    "p4@1.0": "devices.p4",
 }

@@ -18,8 +18,9 @@ private keys (``priv*``) are never returned.  Reserved keys:
 ``id``
     the message's ID (``committers: none`` ignores its commitments).
 ``commit`` / ``verify`` / ``committers``
-    hmac-sha256 commitments (httpsig@1.0 form); ``verify`` checks the request's
-    ``body`` when it has one, else the base.
+    commitments in httpsig@1.0 form: rsa-pss-sha512 signatures by the node's
+    wallet (hmac-sha256 when the node has none, or with ``type: unsigned``);
+    ``verify`` checks the request's ``body`` when it has one, else the base.
 
 >>> import aolab
 >>> aolab.resolve({"a": {"b": "RESULT"}}, "a/b")
@@ -120,8 +121,13 @@ def id(base, request):  # noqa: A001 - the key is called `id`
     return ids.id(base, committers=request.get("committers", "all"))
 
 
-def commit(base, request):
-    """The message with an hmac-sha256 commitment added."""
+def commit(base, request, opts=None):
+    """The message with a commitment added: signed (rsa-pss-sha512) by the
+    node's wallet when it has one, else hmac-sha256; ``type: unsigned``
+    asks for hmac."""
+    wallet = (opts or {}).get("wallet")
+    if wallet is not None and request.get("type", "signed") != "unsigned":
+        return httpsig.sign(_target(base, request), wallet)
     return httpsig.commit(_target(base, request))
 
 

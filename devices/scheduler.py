@@ -27,6 +27,9 @@ Keys:
 ``next``
     for process@1.0: the assignment after the base's ``at-slot``, as
     ``{body: assignment, state: base}``; ``error`` status when there is none.
+    An assignment this node does not hold is fetched from the other nodes of
+    its network (as HyperBEAM asks the process's scheduler), so any node can
+    recompute a process another one scheduled.
 ``status``
     the processes this node schedules and their current slots.
 ``verify-schedule``
@@ -94,6 +97,8 @@ def next(base, request, opts):  # noqa: A001 - the key is called `next`
     try:
         assignment = read_assignment(_store(opts), process_id, wanted)
     except StoreError:
+        assignment = _remote_assignment(process_id, wanted, opts)
+    if assignment is None:
         return "error", {"status": 503, "body": f"No assignment found for slot {wanted}.",
                          "process": process_id, "slot": wanted}
     return {"body": assignment, "state": base}
@@ -237,6 +242,34 @@ def _get_schedule(base, request, opts):
     assignments = {str(n): read_assignment(store, process_id, n) for n in range(start, last + 1)}
     return {"type": "schedule", "process": process_id, "continues": last < end,
             "assignments": assignments}
+
+
+def _remote_assignment(process_id: str, slot_number: int, opts):
+    """The assignment from another node of the network (kept here once fetched),
+    as HyperBEAM asks a process's remote scheduler; None when no node has it."""
+    node = (opts or {}).get("node")
+    network = getattr(node, "network", None)
+    if network is None:
+        return None
+    key = _key(process_id, f"assignments/{int(slot_number)}")
+    try:
+        assignment = network.fetch(key, exclude=node)
+    except StoreError:
+        return None
+    previous = b""
+    if slot_number > 0:
+        try:
+            previous = ids.native_id(read_assignment(_store(opts), process_id, slot_number - 1)["hash-chain"])
+        except StoreError:
+            previous = None  # fetched out of order: the slot and process checks still apply
+    if assignment.get("slot") != slot_number or assignment.get("process") != process_id or (
+            previous is not None and ids.human_id(next_hash_chain(previous, assignment["body"]))
+            != assignment.get("hash-chain")):
+        raise DeviceError(f"scheduler@1.0: the assignment fetched for slot {slot_number} of "
+                          f"{process_id} does not follow the hash chain", key="hash-chain",
+                          device=NAME)
+    _store(opts).write_result(key, assignment)
+    return assignment
 
 
 def _register_process(store, process_id: str) -> None:

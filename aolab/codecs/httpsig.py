@@ -145,14 +145,29 @@ def _encode_part(key: str, value, inline_key: str) -> bytes:
 
 def signature_base(fields: dict) -> bytes:
     """The RFC 9421 signature base of every field, as the hmac ID uses it."""
-    identifiers = sorted(("@" + k if k in DERIVED_COMPONENTS else k) for k in fields)
+    return signature_base_for(fields, component_identifiers(fields), HMAC_PARAMS)
+
+
+def component_identifiers(fields: dict) -> list:
+    """Every field as a component identifier, sorted (derived ones with ``@``)."""
+    return sorted(("@" + k if k in DERIVED_COMPONENTS else k) for k in fields)
+
+
+def signature_params(identifiers: list, params: bytes) -> bytes:
+    """The inner list ``("a" "b" "@path");alg=...``: the ``@signature-params`` value."""
+    return b"(" + b" ".join(sf_string(i.lower().encode()) for i in identifiers) + b")" + params
+
+
+def signature_base_for(fields: dict, identifiers: list, params: bytes) -> bytes:
+    """The signature base over *identifiers* (each must name a field) and *params*."""
     lines = []
     for ident in identifiers:
         name = ident[1:] if ident.startswith("@") else ident
+        if name not in fields:
+            raise CommitmentError(f"the signed component {ident!r} is not in the message", key=name)
         value = fields[name].strip(b" ").replace(b"\n", b" ")
         lines.append(sf_string(name.encode()) + b": " + value)
-    params = b"(" + b" ".join(sf_string(i.lower().encode()) for i in identifiers) + b")" + HMAC_PARAMS
-    return b"\n".join(lines) + b'\n"@signature-params": ' + params
+    return b"\n".join(lines) + b'\n"@signature-params": ' + signature_params(identifiers, params)
 
 
 def hmac_fields(message: dict) -> dict:
@@ -186,19 +201,143 @@ def commit(message: dict) -> dict:
     return {**message, "commitments": commitments}
 
 
-def verify(message: dict) -> bool:
-    """True when every hmac commitment of *message* matches its content."""
+def verify(message: dict, exact: bool = False) -> bool:
+    """True when *message* has commitments and every one of them verifies:
+    hmac-sha256 ones against its content, rsa-pss-sha512 ones against their
+    signature, keyid and committer address.
+
+    A signature covers the keys it lists; keys added later are *uncommitted*
+    and do not fail it, as in HyperBEAM.  ``exact=True`` also fails a message
+    holding any key a signature does not cover, or a hashpath other than the
+    one signed (its ``tag``).
+    """
     commitments = message.get("commitments") or {}
-    if not commitments:
+    if not isinstance(commitments, dict) or not commitments:
         return False
-    expected = b64url(hmac_id(message))
     for commitment_id, commitment in commitments.items():
-        if _is_hmac(commitment) and commitment_id != expected:
-            return False
-        if not _is_hmac(commitment):
-            raise CommitmentError(f"commitment {commitment_id!r} is not an hmac-sha256 commitment; "
-                                  "signed commitments need a wallet-aware verifier")
+        if _is_hmac(commitment):
+            if commitment_id != b64url(hmac_id(message)):
+                return False
+        elif isinstance(commitment, dict) and commitment.get("alg") == RSA_ALG:
+            if not verify_signed(message, commitment_id, commitment):
+                return False
+            if exact and not _covers_everything(message, commitment):
+                return False
+        else:
+            raise CommitmentError(f"commitment {commitment_id!r} has an unknown alg "
+                                  f"{commitment.get('alg') if isinstance(commitment, dict) else commitment!r}")
     return True
+
+
+# -- signed (rsa-pss-sha512) commitments ----------------------------------------
+
+RSA_ALG = "rsa-pss-sha512"
+
+
+def sign(message: dict, wallet) -> dict:
+    """*message* with an rsa-pss-sha512 commitment by *wallet* (httpsig@1.0 form).
+
+    The commitment covers every public key of the message (its HTTP fields,
+    the body through ``content-digest``); a message's hashpath, when it
+    carries one, is signed as the ``tag`` parameter.  Its ID is the SHA-256 of
+    the signature; hmac commitments are dropped (they no longer name the
+    message alone).
+    """
+    if not isinstance(message, dict):
+        raise CommitmentError(f"can only sign a message, not a {type(message).__name__}")
+    unsigned = {k: v for k, v in message.items() if k != "commitments"}
+    fields = hmac_fields(unsigned)
+    identifiers = component_identifiers(fields)
+    params = [("alg", RSA_ALG), ("keyid", wallet.keyid)]
+    priv = message.get("priv")
+    if isinstance(priv, dict) and isinstance(priv.get("hashpath"), str):
+        params.append(("tag", priv["hashpath"]))
+    param_bytes = b"".join(b";" + k.encode() + b"=" + sf_string(v.encode()) for k, v in sorted(params))
+    signature = wallet.sign(signature_base_for(fields, identifiers, param_bytes))
+    name = signature_name(wallet.address).encode()
+    commitment = {
+        "commitment-device": "httpsig@1.0",
+        "alg": RSA_ALG,
+        "committer": wallet.address,
+        "signature": (name + b"=" + structured.sf_binary(signature)).decode("ascii"),
+        "signature-input": (name + b"=" + signature_params(identifiers, param_bytes)).decode(),
+    }
+    kept = {k: v for k, v in (message.get("commitments") or {}).items() if not _is_hmac(v)}
+    kept[b64url(hashlib.sha256(signature).digest())] = commitment
+    return {**message, "commitments": kept}
+
+
+def signature_name(address: str) -> str:
+    """``http-sig-<hex of bytes 1..8 of the address>`` (HyperBEAM's signature label)."""
+    from ..ids import native_id
+    return "http-sig-" + native_id(address)[1:9].hex()
+
+
+def parse_signature_input(text: str) -> tuple[str, list, dict, bytes]:
+    """``(name, identifiers, params, inner bytes)`` of a one-entry signature-input."""
+    raw = text.encode() if isinstance(text, str) else bytes(text)
+    name, sep, inner = raw.partition(b"=")
+    if not sep or not inner.startswith(b"("):
+        raise CommitmentError(f"malformed signature-input {raw[:60]!r}")
+    close = inner.index(b")")
+    identifiers = [i.decode() for i in structured.parse_sf_string_list(inner[1:close].replace(b'" "', b'", "'))] \
+        if close > 1 else []
+    params, rest = {}, inner[close + 1:]
+    while rest.startswith(b";"):
+        eq = rest.index(b"=")
+        key = rest[1:eq].decode()
+        value, end = structured.parse_sf_string(rest, eq + 1)
+        params[key] = value.decode()
+        rest = rest[end:]
+    if rest.strip():
+        raise CommitmentError(f"malformed signature-input parameters {rest[:40]!r}")
+    return name.decode(), identifiers, params, inner
+
+
+def verify_signed(message: dict, commitment_id: str, commitment: dict) -> bool:
+    """Check one rsa-pss-sha512 commitment of *message*."""
+    from ..wallet import address_of, b64url_decode, from_keyid
+
+    try:
+        name, identifiers, params, inner = parse_signature_input(commitment["signature-input"])
+        sig_name, _, sig_value = commitment["signature"].partition("=")
+        signature = base64.b64decode(sig_value.strip(":"))
+        keyid = params["keyid"]
+        if sig_name != name or params.get("alg") != RSA_ALG:
+            return False
+        if address_of(b64url_decode(keyid)) != commitment.get("committer"):
+            return False  # the key that signed is not the committer's
+        if b64url(hashlib.sha256(signature).digest()) != commitment_id:
+            return False  # the commitment ID does not name this signature
+        unsigned = {k: v for k, v in message.items() if k != "commitments"}
+        fields = hmac_fields(unsigned)
+        base = b"\n".join(
+            sf_string((i[1:] if i.startswith("@") else i).encode()) + b": "
+            + fields[i[1:] if i.startswith("@") else i].strip(b" ").replace(b"\n", b" ")
+            for i in identifiers)
+        base += b'\n"@signature-params": ' + inner
+    except (KeyError, ValueError, CommitmentError, EncodingError):
+        return False
+    return from_keyid(keyid).verify(base, signature)
+
+
+def _covers_everything(message: dict, commitment: dict) -> bool:
+    _, identifiers, params, _ = parse_signature_input(commitment["signature-input"])
+    fields = hmac_fields({k: v for k, v in message.items() if k != "commitments"})
+    if set(fields) != {i.lstrip("@") for i in identifiers}:
+        return False
+    priv = message.get("priv")
+    carried = priv.get("hashpath") if isinstance(priv, dict) else None
+    return params.get("tag") == carried
+
+
+def committed_keys(message: dict, commitment_id: str) -> list:
+    """The message fields a signed commitment covers (``@`` removed)."""
+    commitment = (message.get("commitments") or {})[commitment_id]
+    if _is_hmac(commitment):
+        return sorted(hmac_fields({k: v for k, v in message.items() if k != "commitments"}))
+    _, identifiers, _, _ = parse_signature_input(commitment["signature-input"])
+    return [i.lstrip("@") for i in identifiers]
 
 
 def committers(message: dict) -> list:
@@ -207,9 +346,31 @@ def committers(message: dict) -> list:
             if isinstance(c, dict) and "committer" in c]
 
 
+def signers(message, opts=None) -> list:
+    """The addresses whose signatures on *message* verify (``hb_message:signers``).
+
+    Inside a node, a signed request is checked once, before its path is split
+    into steps (a step's ``path`` is no longer the one signed); a step message
+    that carries the request's commitments then has the signers the node
+    verified (the ``signers`` option).
+    """
+    if not isinstance(message, dict):
+        return []
+    if opts and opts.get("signers") is not None and message.get("commitments"):
+        verified = [c.get("committer") for c in message["commitments"].values() if isinstance(c, dict)]
+        if sorted(a for a in verified if a) == sorted(opts["signers"]):
+            return sorted(opts["signers"])
+    found = []
+    for commitment_id, commitment in (message.get("commitments") or {}).items():
+        if isinstance(commitment, dict) and commitment.get("alg") == RSA_ALG \
+                and verify_signed(message, commitment_id, commitment):
+            found.append(commitment["committer"])
+    return sorted(found)
+
+
 def _is_hmac(commitment) -> bool:
     return isinstance(commitment, dict) and commitment.get("alg") == "hmac-sha256"
 
 
-__all__ = ["to_http", "signature_base", "hmac_id", "commit", "verify", "committers",
-           "content_digest", "EncodingError"]
+__all__ = ["to_http", "signature_base", "hmac_id", "commit", "verify", "committers", "sign",
+           "verify_signed", "committed_keys", "signers", "content_digest", "EncodingError"]

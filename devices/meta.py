@@ -1,0 +1,74 @@
+"""meta@1.0: the node's own configuration, as a message.
+
+A node is configured by its *node message* (HyperBEAM's node options):
+``operator`` (the address allowed to change it), ``force-signed`` (sign every
+result with the node's wallet), ``on`` (``request``/``response`` hook messages
+run around every request, e.g. p4@1.0 payments), ``allowed-devices``,
+``simple-pay-price``, ``simple-pay-ledger``, ...  Keys:
+
+``info``
+    ``GET`` (default): the node message, with the node's ``address`` and its
+    ``preloaded-devices``.  ``POST``: update it with the request's keys; only a
+    request signed by the ``operator`` may (an ``unclaimed`` node lets anyone
+    claim it, as in HyperBEAM); a node message set ``initialized: permanent``
+    cannot change.
+``build``
+    what aolab is and which HyperBEAM it follows.
+
+>>> import aolab
+>>> lab = aolab.Node(name="docs")
+>>> lab.resolve("/~meta@1.0/info")["operator"]
+'unclaimed'
+
+Reference: HyperBEAM src/dev_meta.erl at b2743e4a.
+"""
+from __future__ import annotations
+
+from aolab.codecs.httpsig import signers
+from aolab.errors import DeviceError
+
+NAME = "meta@1.0"
+UPDATE_SKIPS = frozenset(("path", "method", "commitments", "priv", "device"))
+
+
+def info():
+    # ``info`` is both this device's info and a key it answers, so one handler
+    # takes both keys (HyperBEAM tells them apart by arity).
+    return {"exports": ["info", "build"], "handler": _router}
+
+
+def _router(key, base, request, opts):
+    return _info(base, request, opts) if key == "info" else _build(base, request, opts)
+
+
+def _build(base, request, opts):
+    """What this node runs."""
+    import aolab
+    return {"node": "aolab", "version": aolab.__version__, "follows": aolab.HYPERBEAM_REFERENCE}
+
+
+def _node(opts):
+    node = (opts or {}).get("node")
+    if node is None:
+        raise DeviceError("meta@1.0 answers for a node: resolve through an aolab.Node()", device=NAME)
+    return node
+
+
+def _info(base, request, opts):
+    """The node message (GET) or an update of it (POST, operator-signed)."""
+    node = _node(opts)
+    method = str(request.get("method", "GET")).upper()
+    if method == "GET":
+        return node.info()
+    if method != "POST":
+        return "error", {"status": 400, "body": f"Unsupported meta@1.0 info method {method!r}."}
+    if node.config.get("initialized") == "permanent":
+        return "error", {"status": 403, "body": "The node message of this machine is already "
+                                               "permanent. It cannot be changed."}
+    operator = node.config.get("operator", "unclaimed")
+    if operator != "unclaimed" and operator not in signers(request, opts):
+        return "error", {"status": 401, "body": "Unauthorized: the request is not signed by the "
+                                               f"operator {operator}."}
+    node.update_config({k: v for k, v in request.items() if k not in UPDATE_SKIPS})
+    return {"body": f"Node message updated. History: {len(node.history)} updates.",
+            "history-length": len(node.history)}
