@@ -144,8 +144,12 @@ class Trace:
                 record["hashpath"] = hp.join(base_hp, part, _alg(base_message))
             result_key = record["hashpath"] or f"unhashed:{step}:result"
         record["result"] = result_key
-        graph.add_node(result_key, kind=kind, hashpath=record["hashpath"], key=key,
-                       device=device, depth=depth, step=step, message=value)
+        existing = graph.nodes.get(result_key)
+        if existing is None or existing.get("step") is None or depth <= existing["depth"]:
+            # Two steps can reach one hashpath (a stack's first inner call and the
+            # stack call itself): the node shows the outer one, as the store keeps it.
+            graph.add_node(result_key, kind=kind, hashpath=record["hashpath"], key=key,
+                           device=device, depth=depth, step=step, message=value)
         graph.add_edge(record["base"], result_key, request=part, key=key,
                        device=device, step=step, parent=parent, depth=depth, status=status)
         return record

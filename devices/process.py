@@ -226,11 +226,25 @@ def ensure_loaded(base: dict, target: int, opts):
 def take_snapshot(state: dict, opts):
     """The execution device's ``snapshot`` (map mode over a stack), or None
     when no device of it keeps state outside the message."""
+    if not _any_device_snapshots(state, opts):
+        return None
     status, snapshot = run_as("execution", state, {"path": "snapshot", "mode": "map"},
                               {**opts, "hashpath": "ignore"}, missing_ok=True)
     if status != "ok" or snapshot is state or not isinstance(snapshot, dict):
         return None
     return {k: v for k, v in snapshot.items() if k != "priv"} or None
+
+
+def _any_device_snapshots(state: dict, opts) -> bool:
+    """Whether the execution device, or a device of its stack, has a ``snapshot``
+    handler of its own (if none does, taking a snapshot would only record an
+    empty step per slot)."""
+    devices = state.get("device-stack")
+    if state.get("execution-device") != "stack@1.0" or devices is None:
+        return True  # run_as(missing_ok) asks the device itself
+    if isinstance(devices, dict):
+        devices = [d for k, d in devices.items() if k not in ("path", "device", "priv")]
+    return any(answers({**state, "device": device}, "snapshot", opts) for device in devices)
 
 
 def run_as(role: str, base: dict, request: dict, opts, missing_ok: bool = False):
