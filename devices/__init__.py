@@ -16,6 +16,7 @@ DEVICES = {
     "counter@1.0": "devices.counter",
     "append@1.0": "devices.append",
     "test-device@1.0": "devices.testing",
+    "calculator@1.0": "devices.calculator",
     "wasm64@1.0": "devices.wasm64",
     "wasm-64@1.0": "devices.wasm64",
     "wasi@1.0": "devices.wasi",
