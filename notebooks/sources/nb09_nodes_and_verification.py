@@ -1,0 +1,79 @@
+"""09 · Nodes, signatures, payments and verification."""
+
+CELLS = [
+    ("md", """# 09 · Nodes, signatures, payments and verification
+
+**What you'll do:** run three nodes in one notebook, sign results, charge for requests, verify a
+result on another node, catch a forged one, and check one output from its branch alone.
+**What you'll learn:** what makes an AO-Core result trustworthy without trusting the node that
+computed it.
+**What you need:** notebooks 02 and 06. The wallets are demo wallets from `data/wallets/`
+(their private keys are public)."""),
+    ("code", """import aolab
+from aolab import wallet
+from aolab.codecs import httpsig
+keys = {name: wallet.load(wallet.test_wallet_path(name)) for name in ("alice", "bob", "mallory")}
+{name: key.address for name, key in keys.items()}"""),
+    ("md", """## Nodes and their configuration
+Each node has a store, a registry, a wallet and a *node message*, served by meta@1.0."""),
+    ("code", """net = aolab.Network()
+alice = aolab.Node(name="alice", operator_key=keys["alice"], network=net)
+bob = aolab.Node(name="bob", operator_key=keys["bob"], network=net)
+carol = aolab.Node(name="carol", network=net)
+info = alice.resolve("/~meta@1.0/info")
+{k: info[k] for k in ("node-name", "operator", "force-signed")}"""),
+    ("md", """## Signed results
+Alice signs every result (RSA-PSS-SHA512, 4096-bit key). The signature covers every key and
+the hashpath; changing anything breaks it."""),
+    ("code", """base = {"device": "counter@1.0", "count": 10}
+first = alice.resolve(base, {"path": "add", "amount": 5})
+second = alice.resolve(first, {"path": "subtract", "amount": 3})
+second["count"], httpsig.signers(second) == [keys["alice"].address], httpsig.verify(second)"""),
+    ("code", """httpsig.verify({**second, "count": 99})"""),
+    ("md", """## Verification by re-execution
+Bob walks the hashpath back to its first message, fetches every input from Alice's node, runs
+every step himself, and compares."""),
+    ("code", """report = bob.verify(second)
+report, report.steps"""),
+    ("md", """## A forged result
+Mallory copies Alice's result, changes the count, and signs it with his own (valid!) key.
+Carol re-executes and names the step whose result does not match."""),
+    ("code", """forged = httpsig.sign({k: v for k, v in second.items() if k != "commitments"} | {"count": 99},
+                      keys["mallory"])
+httpsig.verify(forged), carol.verify(forged).divergence"""),
+    ("md", """## One output from a partial tree
+A proof holds only the request IDs of the lineage and the last step's inputs. The checker folds
+the IDs into the hashpath and re-executes one step: no other branch is needed."""),
+    ("code", """proof = alice.prove(second)
+sorted(k for k in proof if k != "commitments"), aolab.verify_branch(second, proof)"""),
+    ("code", """aolab.verify_branch({**second, "count": 13}, proof)"""),
+    ("md", """## Payments
+With p4@1.0 as its request and response hooks and simple-pay@1.0 as pricing and ledger, a node
+charges `simple-pay-price` per message of a signed request; the operator tops up balances and
+uses the node for free."""),
+    ("code", """hook = {"device": "p4@1.0", "pricing-device": "simple-pay@1.0", "ledger-device": "simple-pay@1.0"}
+shop = aolab.Node(name="shop", operator_key=keys["alice"], network=net,
+                  config={"simple-pay-price": 10, "on": {"request": hook, "response": hook}})
+topup = httpsig.sign({"path": "/~simple-pay@1.0/topup", "amount": 25,
+                      "recipient": keys["bob"].address}, keys["alice"])
+shop.resolve(None, topup)"""),
+    ("code", """paid = shop.resolve({"device": "counter@1.0"}, httpsig.sign({"path": "add"}, keys["bob"]))
+paid["count"], shop.config["simple-pay-ledger"][keys["bob"].address]"""),
+    ("code", """status, refusal = shop.resolve_status({"device": "counter@1.0"},
+                                     httpsig.sign({"path": "add"}, keys["bob"]))
+status, refusal"""),
+    ("code", """shop.trace.steps()[["step", "parent", "device", "key", "status"]].head(8)"""),
+    ("md", """## On your own
+Mallory asks Bob to trust a forged *middle* step: make `lie` a copy of `first` with
+`count: 500` stored in Alice's store under `first`'s hashpath (and its folded form), then let
+Carol verify `second` from Alice. Store the report in `mine`."""),
+    ("code", """# your answer here
+mine = None"""),
+    ("solution", """lie = {**first, "count": 500}
+alice.store.write_result(aolab.hashpath(first), lie)
+alice.store.write_result(aolab.hashpaths.compress(aolab.hashpath(first)), lie)
+mine = carol.verify(second, source=alice)
+mine"""),
+    ("code", """assert not mine and mine.divergence["step"] == 0
+"checked\""""),
+]
