@@ -76,9 +76,12 @@ def get_key(message: dict, key: str):
     if key in message:
         return message[key]
     wanted = normalize_key(key)
-    for k, v in message.items():
-        if isinstance(k, str) and normalize_key(k) == wanted:
-            return v
+    found = [k for k in message if isinstance(k, str) and normalize_key(k) == wanted]
+    if len(found) > 1:
+        raise MessageError(f"keys {', '.join(repr(k) for k in sorted(found))} all normalise to "
+                           f"{wanted!r}: the message is ambiguous", key=wanted)
+    if found:
+        return message[found[0]]
     raise KeyError(key)
 
 

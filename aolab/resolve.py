@@ -27,6 +27,7 @@ Reference: HyperBEAM ``src/hb_ao.erl`` at b2743e4a.
 """
 from __future__ import annotations
 
+import reprlib
 import threading
 
 from . import hashpaths as hp
@@ -368,7 +369,7 @@ def list_to_message(values: list) -> dict:
 def _describe_request(request) -> str:
     if isinstance(request, dict):
         return repr(request.get("path"))
-    return repr(request)
+    return _preview(request)
 
 
 def _short(hashpath) -> str:
@@ -377,8 +378,16 @@ def _short(hashpath) -> str:
     return "/".join(ids.short_id(p) if len(p) == 43 else p for p in hashpath.split("/"))
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother = 3, 8, 8, 60, 60
+
+
 def _preview(value, limit: int = 120) -> str:
-    text = repr(value)
+    """A short, safe repr: bounded depth and size, whatever the value holds."""
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a repr that fails is no reason to hide the real error
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

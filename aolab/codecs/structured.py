@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 
 from ..errors import EncodingError
 from ..message import normalize_key
@@ -114,36 +115,53 @@ def unescape_key(raw: bytes) -> str:
 
 # -- values ----------------------------------------------------------------------
 
-def as_binary(value) -> bytes:
-    return value.encode("utf-8") if isinstance(value, str) else value
+#: Lists of scalars nest inside one header field; deeper nesting is refused.
+MAX_LIST_DEPTH = 32
 
 
-def encode_value(value, key) -> tuple[str, bytes]:
+def as_binary(value, key=None) -> bytes:
+    if not isinstance(value, str):
+        return value
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EncodingError(f"key {key!r}: text is not valid Unicode ({exc.reason} at "
+                            f"position {exc.start})", key=key) from None
+
+
+def encode_value(value, key, _depth: int = 0) -> tuple[str, bytes]:
     """``(type, binary)`` of a non-binary value (``dev_codec_structured:encode_value``)."""
     if value is True or value is False or value is None:
         return "atom", sf_string({True: b"true", False: b"false", None: b"null"}[value])
     if isinstance(value, int):
-        return "integer", str(value).encode("ascii")
+        try:
+            return "integer", str(value).encode("ascii")
+        except ValueError:
+            raise EncodingError(f"key {key!r}: an integer of more than {sys.get_int_max_str_digits()} "
+                                "digits cannot be encoded", key=key) from None
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise EncodingError(f"key {key!r}: {value!r} cannot be encoded (HyperBEAM floats are finite)",
                                 key=key)
         return "float", b"%.20e" % value
     if isinstance(value, (list, tuple)):
-        return "list", b", ".join(_list_item(item, key) for item in value)
+        if _depth > MAX_LIST_DEPTH:
+            raise EncodingError(f"key {key!r}: list nested more than {MAX_LIST_DEPTH} levels deep "
+                                "(or containing itself)", key=key)
+        return "list", b", ".join(_list_item(item, key, _depth + 1) for item in value)
     if isinstance(value, (str, bytes)):
-        return "binary", as_binary(value)
+        return "binary", as_binary(value, key)
     raise EncodingError(f"key {key!r}: a {type(value).__name__} cannot be encoded; expected "
                         "str, bytes, int, float, bool, None, list or dict", key=key)
 
 
-def _list_item(item, key) -> bytes:
+def _list_item(item, key, _depth: int = 0) -> bytes:
     if isinstance(item, (str, bytes)):
-        return sf_string(as_binary(item))
+        return sf_string(as_binary(item, key))
     if isinstance(item, dict):
         raise EncodingError(f"key {key!r}: a message inside a list must come first "
                             "(HyperBEAM encodes a list as messages only when its first item is one)", key=key)
-    kind, encoded = encode_value(item, key)
+    kind, encoded = encode_value(item, key, _depth)
     return sf_string(b"(ao-type-" + kind.encode() + b") " + encoded)
 
 
@@ -199,6 +217,8 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
     normalized: dict[str, object] = {}
     for raw_key, value in message.items():
         key = normalize_key(raw_key)
+        if not key:
+            raise EncodingError("a message key is empty (HTTP field names cannot be)", key=key)
         if key in normalized:
             raise EncodingError(f"keys {raw_key!r} and another key both normalise to {key!r}", key=key)
         normalized[key] = value
@@ -212,7 +232,7 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
             if not value:
                 types.append((key, "empty-binary"))
             else:
-                values[key] = as_binary(value)
+                values[key] = as_binary(value, key)
         elif isinstance(value, dict):
             if is_empty_message(value):
                 types.append((key, "empty-message"))
