@@ -5,8 +5,10 @@ default for anything that must outlive the process) keeps one file per message
 under ``messages/<id>.json`` and one link per hashpath under
 ``hashpaths/<sha256(hashpath)>.json``.  Every file is written to a temporary
 name and renamed into place, so an interrupted write never leaves a half
-message; every file carries the SHA-256 of its payload, checked on read, so a
-corrupted file is reported, never returned.
+message; every file carries the SHA-256 of its payload, checked on read, and a
+message read back must have the ID it is stored under, so a corrupted file is
+reported, never returned.  Several processes may share one folder: every
+write is a whole file renamed into place.
 
 Both answer the same calls: ``write(message) -> id``, ``write_result(hashpath,
 message)``, ``write_step(...)`` (a result with the inputs that made it),
@@ -109,11 +111,18 @@ class DiskStore:
     fsync : bool
         Also flush every file to the device before renaming it into place
         (survives power loss, not only a killed process).
+    verify_ids : bool
+        Recompute the ID of every message read and refuse one that does not
+        match (on top of the per-file checksum).
+
+    Temporary files left by a process killed mid-write (``.tmp-*``) are never
+    read; :meth:`check` reads every entry and lists the corrupted ones.
     """
 
-    def __init__(self, root, *, fsync: bool = False):
+    def __init__(self, root, *, fsync: bool = False, verify_ids: bool = True):
         self.root = pathlib.Path(root)
         self.fsync = fsync
+        self.verify_ids = verify_ids
         (self.root / "messages").mkdir(parents=True, exist_ok=True)
         (self.root / "hashpaths").mkdir(parents=True, exist_ok=True)
 
@@ -159,7 +168,25 @@ class DiskStore:
         entry = self._get(file)
         if entry.get("id") != key:
             raise StoreError(f"store file {file} holds {entry.get('id')!r}, not {key!r}", key=key)
-        return decode_value(entry["message"])
+        message = decode_value(entry["message"])
+        if self.verify_ids and ids.id(message) != key:
+            raise StoreError(f"store file {file} is corrupted: its message's ID is not {key!r}",
+                             key=key)
+        return message
+
+    def check(self) -> dict:
+        """Read every entry; ``{"entries": n, "corrupted": [file names]}`` (an fsck)."""
+        corrupted, count = [], 0
+        for folder in ("messages", "hashpaths"):
+            for file in sorted((self.root / folder).glob("*.json")):
+                count += 1
+                try:
+                    entry = self._get(file)
+                    if folder == "messages":
+                        self.read(entry["id"])
+                except (StoreError, KeyError, ValueError):
+                    corrupted.append(f"{folder}/{file.name}")
+        return {"entries": count, "corrupted": corrupted}
 
     def __contains__(self, key: str) -> bool:
         return self._link_file(key).exists() or (ids.is_id(key) and self._message_file(key).exists())
