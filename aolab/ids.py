@@ -35,8 +35,20 @@ def id(message, committers="all") -> str:  # noqa: A001 - the protocol's word
     """
     if not isinstance(message, dict):
         raise EncodingError(f"only messages have IDs, not a {type(message).__name__}")
-    commitments = message.get("commitments") if committers != "none" else None
-    if isinstance(commitments, dict) and commitments:
+    commitments = None
+    if committers != "none":
+        commitments = message.get("commitments")
+        if commitments is None and any(isinstance(k, str) and k.lower() == "commitments" for k in message):
+            commitments = next(v for k, v in message.items()
+                               if isinstance(k, str) and k.lower() == "commitments")
+    if commitments is not None and not isinstance(commitments, dict):
+        raise EncodingError(f"'commitments' must be a message of commitment ID -> commitment, "
+                            f"not a {type(commitments).__name__}", key="commitments")
+    if commitments:
+        bad = [k for k, c in commitments.items() if not (is_id(k) and isinstance(c, dict))]
+        if bad:
+            raise EncodingError(f"'commitments' must map 43-character commitment IDs to messages; "
+                                f"{bad[0]!r} does not", key="commitments")
         keys = sorted(commitments)
         if len(keys) > 1:  # hmac commitments step aside for signed ones
             keys = sorted(k for k, c in commitments.items()

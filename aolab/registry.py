@@ -203,7 +203,10 @@ class Registry:
 
 def normalize_name(name) -> str:
     if isinstance(name, bytes):
-        name = name.decode("utf-8")
+        try:
+            name = name.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DeviceError(f"device name {name!r} is not valid UTF-8", device=repr(name)) from None
     if not isinstance(name, str):
         raise DeviceError(f"device name {name!r} must be a string", device=repr(name))
     return name.strip().lower()

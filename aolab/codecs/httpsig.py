@@ -153,6 +153,14 @@ def component_identifiers(fields: dict) -> list:
     return sorted(("@" + k if k in DERIVED_COMPONENTS else k) for k in fields)
 
 
+def field_name(identifier: str) -> str:
+    """The field a component identifier names (``@path`` -> ``path``; only
+    derived components carry an ``@``)."""
+    if identifier.startswith("@") and identifier[1:] in DERIVED_COMPONENTS:
+        return identifier[1:]
+    return identifier
+
+
 def signature_params(identifiers: list, params: bytes) -> bytes:
     """The inner list ``("a" "b" "@path");alg=...``: the ``@signature-params`` value."""
     return b"(" + b" ".join(sf_string(i.lower().encode()) for i in identifiers) + b")" + params
@@ -162,7 +170,7 @@ def signature_base_for(fields: dict, identifiers: list, params: bytes) -> bytes:
     """The signature base over *identifiers* (each must name a field) and *params*."""
     lines = []
     for ident in identifiers:
-        name = ident[1:] if ident.startswith("@") else ident
+        name = field_name(ident)
         if name not in fields:
             raise CommitmentError(f"the signed component {ident!r} is not in the message", key=name)
         value = fields[name].strip(b" ").replace(b"\n", b" ")
@@ -312,8 +320,8 @@ def verify_signed(message: dict, commitment_id: str, commitment: dict) -> bool:
         unsigned = {k: v for k, v in message.items() if k != "commitments"}
         fields = hmac_fields(unsigned)
         base = b"\n".join(
-            sf_string((i[1:] if i.startswith("@") else i).encode()) + b": "
-            + fields[i[1:] if i.startswith("@") else i].strip(b" ").replace(b"\n", b" ")
+            sf_string(field_name(i).encode()) + b": "
+            + fields[field_name(i)].strip(b" ").replace(b"\n", b" ")
             for i in identifiers)
         base += b'\n"@signature-params": ' + inner
     except (KeyError, ValueError, CommitmentError, EncodingError):
@@ -324,7 +332,7 @@ def verify_signed(message: dict, commitment_id: str, commitment: dict) -> bool:
 def _covers_everything(message: dict, commitment: dict) -> bool:
     _, identifiers, params, _ = parse_signature_input(commitment["signature-input"])
     fields = hmac_fields({k: v for k, v in message.items() if k != "commitments"})
-    if set(fields) != {i.lstrip("@") for i in identifiers}:
+    if set(fields) != {field_name(i) for i in identifiers}:
         return False
     priv = message.get("priv")
     carried = priv.get("hashpath") if isinstance(priv, dict) else None
@@ -337,7 +345,7 @@ def committed_keys(message: dict, commitment_id: str) -> list:
     if _is_hmac(commitment):
         return sorted(hmac_fields({k: v for k, v in message.items() if k != "commitments"}))
     _, identifiers, _, _ = parse_signature_input(commitment["signature-input"])
-    return [i.lstrip("@") for i in identifiers]
+    return [field_name(i) for i in identifiers]
 
 
 def committers(message: dict) -> list:

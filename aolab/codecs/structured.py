@@ -35,6 +35,8 @@ from ..errors import EncodingError
 from ..message import normalize_key
 
 REGEN_KEYS = frozenset(("unsigned_id", "content-digest"))
+#: Keys the codecs write themselves; a message holding one could not be read back.
+CODEC_KEYS = frozenset(("ao-types", "ao-ids", "body-keys"))
 _ESCAPE_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789.-_/?&+")
 MAX_DEPTH = 256
 
@@ -157,7 +159,12 @@ def encode_value(value, key, _depth: int = 0) -> tuple[str, bytes]:
 
 def _list_item(item, key, _depth: int = 0) -> bytes:
     if isinstance(item, (str, bytes)):
-        return sf_string(as_binary(item, key))
+        raw = as_binary(item, key)
+        if raw.startswith(b"(ao-type-"):
+            raise EncodingError(f"key {key!r}: a list item starting with '(ao-type-' would be read "
+                                "back as a typed value; HyperBEAM's list encoding cannot carry it",
+                                key=key)
+        return sf_string(raw)
     if isinstance(item, dict):
         raise EncodingError(f"key {key!r}: a message inside a list must come first "
                             "(HyperBEAM encodes a list as messages only when its first item is one)", key=key)
@@ -201,7 +208,8 @@ def binary_to_text(raw: bytes):
 
 
 def is_empty_message(value: dict) -> bool:
-    return not value or (len(value) == 1 and "priv" in value)
+    """No public key: private keys are removed before a message is encoded."""
+    return all(isinstance(k, str) and k[:4].lower() == "priv" for k in value)
 
 
 # -- messages <-> TABM ------------------------------------------------------------
@@ -219,6 +227,9 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
         key = normalize_key(raw_key)
         if not key:
             raise EncodingError("a message key is empty (HTTP field names cannot be)", key=key)
+        if key in CODEC_KEYS:
+            raise EncodingError(f"key {raw_key!r} is written by the codecs themselves; a message "
+                                "cannot hold it", key=key)
         if key in normalized:
             raise EncodingError(f"keys {raw_key!r} and another key both normalise to {key!r}", key=key)
         normalized[key] = value
