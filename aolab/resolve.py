@@ -266,6 +266,18 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
         raise error from exc
     finally:
         _local.depth = depth
+    try:
+        status, value, result_hp = _link_result(raw, base, request, key, answering, device_value, opts)
+    except AolabError as exc:
+        _fail(listener, step, exc)  # the step is in the trace, as failed; nothing was stored
+        raise
+    if listener is not None:
+        listener.step_finished(_event(StepFinished, (step, status, value, result_hp)))
+    return status, value
+
+
+def _link_result(raw, base, request, key, answering, device_value, opts):
+    """``(status, value, hashpath)`` of a handler's answer; the result stored."""
     status, value = as_status(raw, answering.name, key)
     result_hp = None
     if isinstance(value, dict):
@@ -277,16 +289,13 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
             if base_hp is not None:
                 result_hp = hp.join(base_hp, part, _alg(base))
                 value = with_hashpath(value, result_hp)
+                store = opts.get("store")
+                if store is not None:
+                    store.write_step(result_hp, value, base_hp, base, part, request,
+                                     hp.compress(result_hp, _alg(base)))
         elif status != "ok" and isinstance(value.get("priv"), dict) and "hashpath" in value["priv"]:
             value = without_hashpath(value)
-    if listener is not None:
-        listener.step_finished(_event(StepFinished, (step, status, value, result_hp)))
-    if result_hp is not None and status == "ok":
-        store = opts.get("store")
-        if store is not None:
-            compressed = hp.compress(result_hp, _alg(base))
-            store.write_step(result_hp, value, base_hp, base, part, request, compressed)
-    return status, value
+    return status, value, result_hp
 
 
 def describe(message) -> str:
@@ -306,12 +315,29 @@ def _hashpath_inputs(base: dict, request: dict, device_value):
     if device_value is not None and not isinstance(device_value, (str, bytes)):
         return None, None  # an inline device (functions) has no ID
     try:
-        return hp.hashpath_of(base), hp.request_part(request)
+        return hp.hashpath_of(base), _request_part(request)
     except EncodingError as exc:
         if holds_function(base) or holds_function(request):
             return None, None  # inline devices anywhere inside: no ID, as in HyperBEAM
         raise EncodingError(f"cannot compute the hashpath of a step: {exc}",
                             key=getattr(exc, "key", None), message=_preview(base)) from exc
+
+
+_last_request: tuple = (None, None, None)
+
+
+def _request_part(request) -> str:
+    """``hp.request_part``, remembered for the last request seen: a stack hands
+    the same request (an assignment) to each of its devices, pass after pass.
+    (Requests are never changed in place; the check of its items is a guard.)"""
+    global _last_request
+    seen, items, part = _last_request
+    if request is seen and isinstance(request, dict) and tuple(request.items()) == items:
+        return part
+    part = hp.request_part(request)
+    if isinstance(request, dict):
+        _last_request = (request, tuple(request.items()), part)
+    return part
 
 
 def holds_function(value, _depth: int = 0) -> bool:
