@@ -39,13 +39,10 @@ def info():
 def request(state, hook_request, opts):
     """Decide, before it runs, whether the request may run."""
     body, target = hook_request.get("body"), hook_request.get("request")
-    devices = _devices(state)
-    if devices is None or not _chargeable(target):
+    priced = _price(state, "pre", target, body, opts)
+    if priced is None:
         return {"body": body}
-    pricing, ledger = devices
-    status, price = resolve_status({**state, "device": pricing},
-                                   {"path": "estimate", "type": "pre", "request": target,
-                                    "body": body}, opts)
+    ledger, status, price = priced
     if status != "ok":
         return "error", {"status": 500, "body": f"Error calculating the price: {price!r}"}
     if price == "infinity":
@@ -67,13 +64,10 @@ def request(state, hook_request, opts):
 def response(state, hook_request, opts):
     """After the request ran: debit its price."""
     body, target = hook_request.get("body"), hook_request.get("request")
-    devices = _devices(state)
-    if devices is None or not _chargeable(target):
+    priced = _price(state, "post", target, body, opts)
+    if priced is None:
         return {"body": body}
-    pricing, ledger = devices
-    status, price = resolve_status({**state, "device": pricing},
-                                   {"path": "estimate", "type": "post", "request": target,
-                                    "body": body}, opts)
+    ledger, status, price = priced
     if status != "ok" or price in (0, "infinity"):
         return {"body": body} if status == "ok" else ("error", {"status": 500, "body": price})
     status, debited = resolve_status({**state, "device": ledger},
@@ -90,6 +84,19 @@ def balance(state, hook_request, opts):
         return "error", {"status": 404, "body": "p4@1.0 has no ledger-device"}
     return resolve_status({**state, "device": devices[1]},
                           {"path": "balance", "request": hook_request}, opts)
+
+
+def _price(state, phase: str, target, body, opts):
+    """``(ledger device, status, price)`` from the pricing device, or None when
+    the request is not charged (no devices configured, or a free route)."""
+    devices = _devices(state)
+    if devices is None or not _chargeable(target):
+        return None
+    pricing, ledger = devices
+    status, price = resolve_status({**state, "device": pricing},
+                                   {"path": "estimate", "type": phase, "request": target,
+                                    "body": body}, opts)
+    return ledger, status, price
 
 
 def _devices(state):

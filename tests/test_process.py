@@ -40,8 +40,10 @@ def test_schedule_message_and_get_slot(node):
     assert slot == {"process": aolab.id(proc), "current": 1, "priv": slot["priv"]}
 
 
-def test_get_local_schedule(node):
-    proc = node.spawn(counter_process())
+@pytest.mark.parametrize("process", [counter_process, dev_test_process])
+def test_get_local_schedule(node, process):
+    """dev_scheduler:get_local_schedule_test/0 and dev_process:schedule_on_process_test/0."""
+    proc = node.spawn(process())
     schedule_test_message(node, proc, "TEST TEXT 1")
     schedule_test_message(node, proc, "TEST TEXT 2")
     got = node.resolve(proc, {"path": "schedule", "method": "GET"})
@@ -151,14 +153,6 @@ def test_verify_schedule_through_the_process(node):
 
 
 # -- process@1.0 ---------------------------------------------------------------------
-
-def test_schedule_on_process(node):
-    proc = node.spawn(dev_test_process())
-    schedule_test_message(node, proc, "TEST TEXT 1")
-    schedule_test_message(node, proc, "TEST TEXT 2")
-    got = node.resolve(proc, {"method": "GET", "path": "schedule"})
-    assert got["assignments"]["0"]["body"]["test-label"] == "TEST TEXT 1"
-
 
 def test_test_device_compute(node):
     """dev_process:test_device_compute_test/0."""
