@@ -35,12 +35,25 @@ from .errors import StoreError
 
 
 def storable(message: dict) -> dict:
-    """The message as stored: private keys dropped except ``priv/hashpath``."""
-    out = {k: v for k, v in message.items() if k != "priv"}
+    """The message as stored: private keys dropped at every depth (they hold what
+    a node keeps for itself, such as live WebAssembly instances), except the
+    top-level ``priv/hashpath``."""
+    out = _public(message)
     priv = message.get("priv")
     if isinstance(priv, dict) and "hashpath" in priv:
         out["priv"] = {"hashpath": priv["hashpath"]}
     return out
+
+
+def _public(value, _depth: int = 0):
+    if _depth > 256:
+        raise StoreError("message nested more than 256 levels deep: it cannot be stored")
+    if isinstance(value, dict):
+        return {k: _public(v, _depth + 1) for k, v in value.items()
+                if not (isinstance(k, str) and k[:4].lower() == "priv")}
+    if isinstance(value, list):
+        return [_public(v, _depth + 1) for v in value]
+    return value
 
 
 class MemoryStore:

@@ -204,17 +204,21 @@ def compute_slot(process_id: str, state: dict, assignment: dict, opts):
 
 def ensure_loaded(base: dict, target: int, opts):
     """A live state to compute from: the base if initialised, else the latest
-    stored state at or before *target*, else a fresh ``init``."""
+    stored state at or before *target* (the latest with a ``snapshot``, when
+    the device takes them: every ``cache-frequency`` slots), else a fresh ``init``."""
     if base.get("initialized") == "true":
         return "ok", base
     store = _store(opts)
     process_id = process_id_of(base)
-    stored = _latest_slot(store, process_id)
-    for slot_number in range(min(stored, target), -1, -1):
+    newest = min(_latest_slot(store, process_id), target)
+    snapshotted = newest - newest % _cache_frequency(base, opts)
+    for slot_number in [snapshotted, *range(newest, -1, -1)] if newest >= 0 else []:
         try:
             state = store.read(_key(process_id, f"computed/{slot_number}"))
         except StoreError:
             continue
+        if slot_number == snapshotted and "snapshot" not in state and snapshotted != newest:
+            continue  # the device takes no snapshots: the newest state will do
         status, restored = run_as("execution", state, {"path": "normalize"},
                                   {**opts, "hashpath": "ignore"}, missing_ok=True)
         if status == "ok" and isinstance(restored, dict):

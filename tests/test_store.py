@@ -80,3 +80,10 @@ def test_private_keys_are_not_stored():
 ])
 def test_typed_encoding_round_trips(value):
     assert decode_value(encode_value(value)) == value
+
+
+def test_private_keys_are_never_stored_at_any_depth():
+    from aolab.store import storable
+    message = {"a": {"priv": {"instance": object()}, "b": 1}, "priv": {"hashpath": "x/y", "live": 1},
+               "list": [{"priv-note": 1, "c": 2}]}
+    assert storable(message) == {"a": {"b": 1}, "priv": {"hashpath": "x/y"}, "list": [{"c": 2}]}

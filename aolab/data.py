@@ -1,0 +1,39 @@
+"""The project's fixtures under ``data/``: WebAssembly modules written as text.
+
+``data/wasm/<name>.wat`` are small modules written for aolab's notebooks and
+tests; :func:`wasm` compiles one to the bytes a ``wasm64@1.0`` message takes as
+its ``image``.
+
+>>> import aolab.data
+>>> "fac" in aolab.data.wasm_names()
+True
+>>> aolab.data.wasm("fac")[:4]
+b'\\x00asm'
+"""
+from __future__ import annotations
+
+import functools
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent / "data"
+
+
+def wasm_names() -> list[str]:
+    """The modules in ``data/wasm/``, by name."""
+    return sorted(p.stem for p in (ROOT / "wasm").glob("*.wat"))
+
+
+def wat(name: str) -> str:
+    """The WebAssembly text of ``data/wasm/<name>.wat``."""
+    file = ROOT / "wasm" / f"{name}.wat"
+    if not file.exists():
+        raise FileNotFoundError(f"no module {name!r} in {ROOT / 'wasm'} (there are: "
+                                f"{', '.join(wasm_names()) or 'none'})")
+    return file.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=None)
+def wasm(name: str) -> bytes:
+    """``data/wasm/<name>.wat`` compiled to a binary module (cached)."""
+    import wasmtime
+    return bytes(wasmtime.wat2wasm(wat(name)))
