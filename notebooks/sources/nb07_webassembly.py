@@ -1,0 +1,61 @@
+"""07 · WebAssembly."""
+
+CELLS = [
+    ("md", """# 07 · WebAssembly
+
+**What you'll do:** run a WebAssembly module written in WAT, run an AO-style process whose
+code is WebAssembly (the json-iface@1.0 interface that AO Lua processes use), and stop a module
+that runs forever.
+**What you'll learn:** how wasm64@1.0 runs untrusted code deterministically, why the module's
+memory is process state, and how fuel limits keep a node safe.
+**What you need:** notebooks 04 and 06. The modules are the WAT sources in `data/wasm/`."""),
+    ("code", """import aolab
+lab = aolab.Node()
+aolab.data.wasm_names()"""),
+    ("md", """## A WAT module
+`fac.wat` exports `fac(f64) -> f64`. `init` compiles and instantiates it; `compute` calls a
+function with parameters."""),
+    ("code", """print(aolab.data.wat("fac"))"""),
+    ("code", """module = {"device": "wasm64@1.0", "image": aolab.data.wasm("fac")}
+started = lab.resolve(module, {"path": "init"})
+result = lab.resolve(started, {"path": "compute", "function": "fac", "parameters": [5.0]})
+result["results"]"""),
+    ("md", """The call is a recorded step like any other, with a hashpath; the live instance sits in the
+message's private part, so it is never hashed."""),
+    ("code", """lab.trace.steps()[["step", "device", "key", "status"]]"""),
+    ("md", """## A process with WebAssembly inside
+`counter-process.wat` answers AO's JSON `handle(msg, env)` interface, as aos (AO's Lua) does:
+it counts the messages it handled and sends a `Tick` message each time. The stack is
+`wasi@1.0` (stdio), `json-iface@1.0` (JSON in and out) and `wasm64@1.0`."""),
+    ("code", """proc = lab.spawn({"execution-device": "stack@1.0",
+                  "device-stack": ["wasi@1.0", "json-iface@1.0", "wasm64@1.0"],
+                  "image": aolab.data.wasm("counter-process")})
+for _ in range(3):
+    lab.schedule(proc, {"action": "Tick"})
+state = lab.compute(proc, slot=2)
+state["results"]["data"], state["results"]["outbox"]["1"]["count"]"""),
+    ("md", """The module's linear memory is process state: each slot's state is stored with a snapshot of
+it, so a node started later restores the memory and carries on."""),
+    ("code", """later = aolab.Node(name="later", store=lab.store)
+lab.schedule(proc, {"action": "Tick"})
+later.compute(proc, slot=3)["results"]["data"]"""),
+    ("code", """sorted(lab.store.read(f"~process@1.0/{aolab.id(proc)}/computed/2")["snapshot"]["3"])"""),
+    ("md", """## Fuel: untrusted code cannot run forever
+`loop.wat` exports `spin`, which never returns. Every call gets a budget of instructions (`wasm-fuel`, 10⁹ by
+default); running out is a clean error that names the function, and the node goes on."""),
+    ("code", """looping = lab.resolve({"device": "wasm64@1.0", "image": aolab.data.wasm("loop"),
+                       "wasm-fuel": 100_000}, "init")
+try:
+    lab.resolve(looping, {"path": "compute", "function": "spin", "parameters": []})
+except aolab.errors.AolabError as error:
+    print(type(error).__name__, "-", error)"""),
+    ("code", """lab.resolve(started, {"path": "compute", "function": "fac", "parameters": [6.0]})["results"]["output"]"""),
+    ("md", """## On your own
+Call `fac` with `7.0` on `started`, and store the factorial it returns (a float) in `mine`."""),
+    ("code", """# your answer here
+mine = None"""),
+    ("solution", """mine = lab.resolve(started, {"path": "compute", "function": "fac", "parameters": [7.0]})["results"]["output"][0]
+mine"""),
+    ("code", """assert mine == 5040.0
+"checked\""""),
+]
