@@ -34,11 +34,13 @@ from . import ids
 from .errors import StoreError
 
 
-def storable(message: dict) -> dict:
+def storable(message: dict, deep: bool = True) -> dict:
     """The message as stored: private keys dropped at every depth (they hold what
     a node keeps for itself, such as live WebAssembly instances), except the
-    top-level ``priv/hashpath``."""
-    out = _public(message)
+    top-level ``priv/hashpath``.  ``deep=False`` drops only the top level's
+    (what a memory store does: it serialises nothing, so nested private values
+    stay as they are, unhashed, and copying every state would cost more)."""
+    out = _public(message) if deep else {k: v for k, v in message.items() if k != "priv"}
     priv = message.get("priv")
     if isinstance(priv, dict) and "hashpath" in priv:
         out["priv"] = {"hashpath": priv["hashpath"]}
@@ -69,14 +71,14 @@ class MemoryStore:
 
     def write(self, message: dict) -> str:
         """Store *message* under its ID and return the ID."""
-        message = storable(message)
+        message = storable(message, deep=False)
         message_id = ids.id(message)
         self._by_id[message_id] = message
         return message_id
 
     def write_result(self, hashpath: str, message: dict) -> None:
         """Store a computed *message* under its *hashpath* (indexed by ID lazily)."""
-        message = storable(message)
+        message = storable(message, deep=False)
         self._by_hashpath[hashpath] = message
         self._unindexed.append(message)
 
@@ -87,9 +89,9 @@ class MemoryStore:
         if compressed is not None:
             self._by_hashpath[compressed] = self._by_hashpath[result_hashpath]
         if "/" not in base_hashpath and isinstance(base, dict) and base_hashpath not in self._by_id:
-            self._by_id[base_hashpath] = storable(base)
+            self._by_id[base_hashpath] = storable(base, deep=False)
         if request_part not in self._by_id and ids.is_id(request_part):
-            self._by_id[request_part] = storable(request)
+            self._by_id[request_part] = storable(request, deep=False)
 
     def read(self, key: str) -> dict:
         """The message stored under an ID or a hashpath."""

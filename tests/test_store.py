@@ -87,3 +87,10 @@ def test_private_keys_are_never_stored_at_any_depth():
     message = {"a": {"priv": {"instance": object()}, "b": 1}, "priv": {"hashpath": "x/y", "live": 1},
                "list": [{"priv-note": 1, "c": 2}]}
     assert storable(message) == {"a": {"b": 1}, "priv": {"hashpath": "x/y"}, "list": [{"c": 2}]}
+
+
+def test_disk_store_keeps_no_nested_private_values(tmp_path):
+    from aolab.store import DiskStore
+    store = DiskStore(tmp_path / "s")
+    key = store.write({"a": {"priv": {"instance": object()}, "b": 1}})
+    assert store.read(key) == {"a": {"b": 1}}
