@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot unit notebooks bench clean
+.PHONY: lab test setup dot unit notebooks bench clean browser-test fuzz
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
@@ -33,6 +33,22 @@ dot:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
 	@dot -V
+
+# A real-browser test (tests/browser): JupyterLab + headless Debian Chromium driven by
+# Playwright (no browser download); screenshots and logs go to build/browser/.
+CHROMIUM ?= /usr/bin/chromium
+browser-test: setup
+	@[ -x $(CHROMIUM) ] || { \
+	  echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@$(PY) -c 'import playwright.sync_api' 2>/dev/null || $(PY) -m pip install --quiet -e '.[dev,browser]'
+	AOLAB_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -p no:cacheprovider -o addopts="" -q -s -rs tests/browser
+
+# Long-run fuzzing of the codecs, path parsers and resolver (tests/fuzz), bounded in time.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	$(PY) -m tests.fuzz.run_fuzz --seconds $(FUZZ_SECONDS)
 
 unit: setup
 	$(PY) -m pytest

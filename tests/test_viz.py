@@ -488,3 +488,14 @@ def test_any_networkx_digraph_can_be_drawn():
         assert dot.startswith("digraph merkle {") and dot.endswith("}\n")
     assert 'r0 [label="0"' in to_dot(graph)
     assert snapshot(graph) == before
+
+
+def test_stepper_model_keeps_the_steps_it_was_made_with():
+    import aolab
+    from aolab.viz import StepperModel
+    lab = aolab.Node()
+    lab.resolve({"a": {"b": 1}}, "a/b")
+    model = StepperModel(lab.trace)
+    lab.resolve({"a": 1}, "a")  # recorded after the model was made
+    assert len(model) == 2 and model.frame(1)["steps"] == 2
+    assert "of 2" in model.frame(1)["dot"]

@@ -57,7 +57,8 @@ class StepperModel:
     Parameters
     ----------
     trace : aolab.Trace
-        The recorded trace (read, never changed).
+        The recorded trace (read, never changed).  The model shows the steps
+        recorded when it was made; steps recorded later need a new model.
     radius : int
         How many steps either side of the current one the frame's DOT draws.
     max_nodes : int
@@ -77,9 +78,10 @@ class StepperModel:
         self.trace = trace
         self.radius = radius
         self.max_nodes = max_nodes
+        self._count = len(trace.records)
 
     def __len__(self) -> int:
-        return len(self.trace.records)
+        return self._count
 
     def __repr__(self) -> str:
         return f"<StepperModel: {len(self)} steps>"
@@ -87,7 +89,7 @@ class StepperModel:
     def frame(self, index: int) -> dict:
         """Step *index*: ``record``, ``base``/``request``/``result`` previews,
         ``hashpath`` (full) and ``hashpath_short``, ``dot`` (steps around it)."""
-        records, graph = self.trace.records, self.trace.graph
+        records, graph = self.trace.records[: self._count], self.trace.graph
         if not 0 <= index < len(records):
             raise IndexError(f"step {index} is out of range: the trace has {len(records)} steps")
         record = records[index]

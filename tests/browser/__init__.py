@@ -1,0 +1,1 @@
+"""Real-browser tests of the lab (run with ``make browser-test``)."""
