@@ -88,5 +88,5 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    for name, value in run().items():
-        print(f"{name:34s} {value:14,.4f}" if isinstance(value, float) else f"{name:34s} {value}")
+    import run as runner  # bench/run.py: prints figures the same way for every benchmark
+    runner.show(run())

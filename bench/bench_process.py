@@ -58,5 +58,5 @@ def run(n: int = 2000) -> dict:
 
 
 if __name__ == "__main__":
-    for name, value in run().items():
-        print(f"{name:34s} {value:14,.2f}")
+    import run as runner  # bench/run.py: prints figures the same way for every benchmark
+    runner.show(run())

@@ -85,6 +85,5 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    for figure, value in run().items():
-        shown = f"{value:,.2f}" if isinstance(value, (int, float)) else str(value)
-        print(f"{figure:36s} {shown:>24s}")
+    import run as runner  # bench/run.py: prints figures the same way for every benchmark
+    runner.show(run())

@@ -13,6 +13,16 @@ import time
 HERE = pathlib.Path(__file__).parent
 
 
+def show(figures: dict) -> None:
+    """Print *figures* one per line, numbers with thousands separators."""
+    for figure, value in figures.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown = f"{value:.3g}" if 0 < abs(value) < 1 else f"{value:,.2f}"
+        else:
+            shown = str(value)
+        print(f"  {figure:44s} {shown:>16s}")
+
+
 def main(names: list[str]) -> int:
     sys.path.insert(0, str(HERE))
     modules = names or sorted(p.stem for p in HERE.glob("bench_*.py"))
@@ -21,9 +31,7 @@ def main(names: list[str]) -> int:
         started = time.perf_counter()
         figures = module.run()
         print(f"\n## {name} ({time.perf_counter() - started:.1f} s)")
-        for figure, value in figures.items():
-            shown = f"{value:,.2f}" if isinstance(value, (int, float)) else str(value)
-            print(f"  {figure:44s} {shown:>16s}")
+        show(figures)
     return 0
 
 
