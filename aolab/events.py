@@ -56,3 +56,20 @@ class Listener(Protocol):
     def step_finished(self, event: StepFinished) -> None: ...
 
     def step_failed(self, event: StepFailed) -> None: ...
+
+
+class Recorder:
+    """A listener that takes the step's fields as plain arguments.
+
+    The resolver calls ``started(base, request, key, device) -> token`` and
+    ``finished(token, status, value, hashpath)`` on instances of this class
+    instead of building :class:`StepStarted`/:class:`StepFinished` objects
+    (a tenth of the cost of recording); ``step_failed`` stays an event.
+    :class:`aolab.trace.Trace` is one.
+    """
+
+    def started(self, base, request, key, device):
+        return self.step_started(StepStarted(base, request, key, device, None, None))
+
+    def finished(self, token, status, value, hashpath) -> None:
+        self.step_finished(StepFinished(token, status, value, hashpath))

@@ -32,7 +32,7 @@ import threading
 
 from . import hashpaths as hp
 from . import ids
-from .events import StepFailed, StepFinished, StepStarted
+from .events import Recorder, StepFailed, StepFinished, StepStarted
 from .errors import AolabError, EncodingError, KeyNotFound, PathError, ResolutionError
 from .message import normalize_key
 from .path import parse_segment, path_parts
@@ -239,7 +239,10 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
     listener = opts.get("listener")
     step = None
     if listener is not None:
-        step = listener.step_started(_event(StepStarted, (base, request, key, answering.name, None, None)))
+        if isinstance(listener, Recorder):  # plain arguments: no event objects to build
+            step = listener.started(base, request, key, answering.name)
+        else:
+            step = listener.step_started(_event(StepStarted, (base, request, key, answering.name, None, None)))
     depth = getattr(_local, "depth", 0)
     if depth >= opts.get("max_depth", MAX_DEPTH):
         _fail(listener, step, error := ResolutionError(
@@ -272,7 +275,10 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
         _fail(listener, step, exc)  # the step is in the trace, as failed; nothing was stored
         raise
     if listener is not None:
-        listener.step_finished(_event(StepFinished, (step, status, value, result_hp)))
+        if isinstance(listener, Recorder):
+            listener.finished(step, status, value, result_hp)
+        else:
+            listener.step_finished(_event(StepFinished, (step, status, value, result_hp)))
     return status, value
 
 

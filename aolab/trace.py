@@ -32,13 +32,13 @@ import time
 import networkx as nx
 
 from . import hashpaths as hp
-from .events import StepFailed, StepFinished, StepStarted
+from .events import Recorder, StepFailed, StepFinished, StepStarted
 
 _active: contextvars.ContextVar = contextvars.ContextVar("aolab_recording", default=None)
 _clock = time.perf_counter
 
 
-class Trace:
+class Trace(Recorder):
     """Records resolution steps; :attr:`graph` is the ``networkx.DiGraph``.
 
     :attr:`records` holds one dict per step, in the order the steps started:
@@ -83,21 +83,27 @@ class Trace:
     #   [base, request, key, device, parent_raw, depth, t0, status, value, hashpath, t1, index]
     # (one long-lived object per step: the event tuples themselves are not kept)
     def step_started(self, event: StepStarted) -> list:
+        return self.started(event[0], event[1], event[2], event[3])
+
+    def step_finished(self, event: StepFinished) -> None:
+        self.finished(event[0], event[1], event[2], event[3])
+
+    # The same two calls without event objects (the Recorder protocol the resolver prefers).
+    def started(self, base, request, key, device) -> list:
         stack, raws = self._stack, self._raw
-        raw = [event[0], event[1], event[2], event[3], stack[-1] if stack else None, len(stack),
+        raw = [base, request, key, device, stack[-1] if stack else None, len(stack),
                _clock(), "running", None, None, None, len(raws)]
         raws.append(raw)
         stack.append(raw)
         return raw
 
-    def step_finished(self, event: StepFinished) -> None:
-        raw = event.step
+    def finished(self, raw: list, status, value, hashpath) -> None:
         stack = self._stack
         if stack[-1] is raw:
             stack.pop()
         else:
             self._unwind(raw)
-        raw[7], raw[8], raw[9], raw[10] = event[1], event[2], event[3], _clock()
+        raw[7], raw[8], raw[9], raw[10] = status, value, hashpath, _clock()
 
     def step_failed(self, event: StepFailed) -> None:
         raw = event.step

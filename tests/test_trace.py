@@ -105,3 +105,54 @@ def test_same_inputs_give_the_same_graph():
         graphs.append(lab.trace.graph)
     assert set(graphs[0].edges) == set(graphs[1].edges)
     assert set(graphs[0].nodes) == set(graphs[1].nodes)
+
+
+class EventLog:
+    """A listener of the plain protocol (events, not the Recorder calls)."""
+
+    def __init__(self):
+        self.events = []
+
+    def step_started(self, event):
+        self.events.append(("started", event.key, event.device))
+        return len(self.events)
+
+    def step_finished(self, event):
+        self.events.append(("finished", event.status, event.hashpath is not None))
+
+    def step_failed(self, event):
+        self.events.append(("failed", type(event.error).__name__))
+
+
+def test_any_listener_gets_events():
+    log = EventLog()
+    aolab.resolve({"a": {"b": 1}}, "a/b", listener=log)
+    assert log.events == [("started", "a", "message@1.0"), ("finished", "ok", True),
+                          ("started", "b", "message@1.0"), ("finished", "ok", False)]
+    try:
+        aolab.resolve({"a": 1}, "missing", listener=log)
+    except aolab.errors.KeyNotFound:
+        pass
+    assert log.events[-1] == ("failed", "KeyNotFound")
+
+
+def test_recorder_subclass_gets_plain_calls():
+    from aolab.events import Recorder
+
+    class Counting(Recorder):
+        def __init__(self):
+            self.calls = []
+
+        def started(self, base, request, key, device):
+            self.calls.append(("started", key))
+            return key
+
+        def finished(self, token, status, value, hashpath):
+            self.calls.append(("finished", token, status))
+
+        def step_failed(self, event):
+            self.calls.append(("failed",))
+
+    counting = Counting()
+    aolab.resolve({"a": 1}, "a", listener=counting)
+    assert counting.calls == [("started", "a"), ("finished", "a", "ok")]
