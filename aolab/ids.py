@@ -38,9 +38,9 @@ def id(message, committers="all") -> str:  # noqa: A001 - the protocol's word
     commitments = None
     if committers != "none":
         commitments = message.get("commitments")
-        if commitments is None and any(isinstance(k, str) and k.lower() == "commitments" for k in message):
-            commitments = next(v for k, v in message.items()
-                               if isinstance(k, str) and k.lower() == "commitments")
+        if commitments is None:  # the key in another case ("Commitments")
+            commitments = next((v for k, v in message.items() if type(k) is str and len(k) == 11
+                                and k.lower() == "commitments"), None)
     if commitments is not None and not isinstance(commitments, dict):
         raise EncodingError(f"'commitments' must be a message of commitment ID -> commitment, "
                             f"not a {type(commitments).__name__}", key="commitments")

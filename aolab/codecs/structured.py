@@ -236,7 +236,7 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
     types: list[tuple[str, str]] = []
     values: dict = {}
     for key in sorted(normalized):
-        if key in REGEN_KEYS or normalize_key(key).startswith("priv"):
+        if key in REGEN_KEYS or key.startswith("priv"):
             continue
         value = normalized[key]
         if isinstance(value, (str, bytes)):
