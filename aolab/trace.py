@@ -132,7 +132,11 @@ class Trace(Recorder):
         base_message, request, key, device, parent_raw, depth, t0, status, value, result_hp, t1, _ = raw
         parent = None if parent_raw is None else parent_raw[11]
         ms = None if t1 is None else (t1 - t0) * 1000.0
-        base_hp, part = _hashpath_inputs(base_message, request)
+        if result_hp is not None and not isinstance(value, BaseException):
+            # the resolver linked this result: its request part ends its hashpath
+            base_hp, part = hp.hashpath_of(base_message), result_hp.rpartition("/")[2]
+        else:
+            base_hp, part = _hashpath_inputs(base_message, request)
         record = {"step": step, "parent": parent, "depth": depth, "device": device,
                   "key": key, "status": status, "base": base_hp or f"unhashed:{step}:base",
                   "request": part, "request_message": request,
