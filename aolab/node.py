@@ -192,9 +192,10 @@ class Node:
         request = _resolve.as_request(request)
         if request.get("commitments"):
             from .codecs import httpsig
-            if not httpsig.verify(request):
+            found = httpsig.verified_signers(request)
+            if found is None:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
-            options.setdefault("signers", httpsig.signers(request))
+            options.setdefault("signers", found)
         if hooks.get("request"):
             status, hooked = self._hook("request", hooks["request"], base, request, options)
             if status != "ok":

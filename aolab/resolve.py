@@ -33,7 +33,7 @@ import threading
 from . import hashpaths as hp
 from . import ids
 from .events import Recorder, StepFailed, StepFinished, StepStarted
-from .errors import AolabError, EncodingError, KeyNotFound, PathError, ResolutionError
+from .errors import AolabError, DeviceError, EncodingError, KeyNotFound, PathError, ResolutionError
 from .message import normalize_key
 from .path import parse_segment, path_parts
 from .registry import DEFAULT_DEVICE, Registry
@@ -120,6 +120,16 @@ def make_opts(opts, options) -> dict:
         from .trace import active_trace
         merged["listener"] = active_trace()
     return merged
+
+
+def node_option(opts, key: str, device: str, why: str):
+    """The node-provided option *key* (``store``, ``node``) a device needs, or a
+    :class:`~aolab.errors.DeviceError` naming the device and why it needs it."""
+    value = (opts or {}).get(key)
+    if value is None:
+        raise DeviceError(f"{device} {why}: resolve through an aolab.Node()"
+                          + (", or pass store=..." if key == "store" else ""), device=device)
+    return value
 
 
 def as_request(request) -> dict:

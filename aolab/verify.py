@@ -184,8 +184,8 @@ def verify_branch(result, proof: dict, node=None) -> Report:
 def _fetcher(node, result, source):
     if source is not None:
         return source.fetch
-    signer = httpsig.signers(result)[0] if isinstance(result, dict) and result.get("commitments") \
-        and httpsig.signers(result) else None
+    found = httpsig.signers(result) if isinstance(result, dict) and result.get("commitments") else []
+    signer = found[0] if found else None
     holder = node.network.find(signer) if signer else None
     if holder is not None:
         return holder.fetch

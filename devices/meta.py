@@ -25,7 +25,7 @@ Reference: HyperBEAM src/dev_meta.erl at b2743e4a.
 from __future__ import annotations
 
 from aolab.codecs.httpsig import signers
-from aolab.errors import DeviceError
+from aolab.resolve import node_option
 
 NAME = "meta@1.0"
 UPDATE_SKIPS = frozenset(("path", "method", "commitments", "priv", "device"))
@@ -48,10 +48,7 @@ def _build(base, request, opts):
 
 
 def _node(opts):
-    node = (opts or {}).get("node")
-    if node is None:
-        raise DeviceError("meta@1.0 answers for a node: resolve through an aolab.Node()", device=NAME)
-    return node
+    return node_option(opts, "node", NAME, "answers for a node")
 
 
 def _info(base, request, opts):

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from aolab import ids
 from aolab.errors import DeviceError, KeyNotFound, StoreError
-from aolab.resolve import answers, resolve_status
+from aolab.resolve import answers, node_option, resolve_status
 
 NAME = "process@1.0"
 DEFAULT_DEVICES = {"scheduler": "scheduler@1.0", "push": "process@1.0"}
@@ -326,11 +326,7 @@ def _key(process_id: str, rest: str) -> str:
 
 
 def _store(opts):
-    store = (opts or {}).get("store")
-    if store is None:
-        raise DeviceError("process@1.0 keeps its states in a node's store: resolve through "
-                          "an aolab.Node(), or pass store=...", device=NAME)
-    return store
+    return node_option(opts, "store", NAME, "keeps its states in a node's store")
 
 
 def _as_message(value) -> dict:

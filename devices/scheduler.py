@@ -61,6 +61,7 @@ import hashlib
 from aolab import ids
 from aolab.errors import DeviceError, StoreError
 from aolab.path import path_parts
+from aolab.resolve import node_option
 
 NAME = "scheduler@1.0"
 MAX_ASSIGNMENT_QUERY_LEN = 1000
@@ -290,11 +291,7 @@ def _key(process_id: str, rest: str) -> str:
 
 
 def _store(opts):
-    store = (opts or {}).get("store")
-    if store is None:
-        raise DeviceError("scheduler@1.0 keeps schedules in a node's store: resolve through "
-                          "an aolab.Node(), or pass store=...", device=NAME)
-    return store
+    return node_option(opts, "store", NAME, "keeps schedules in a node's store")
 
 
 def _as_list(assignments) -> list:

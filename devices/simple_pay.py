@@ -24,6 +24,7 @@ from __future__ import annotations
 from aolab import singleton
 from aolab.codecs.httpsig import signers
 from aolab.errors import DeviceError
+from aolab.resolve import node_option
 
 NAME = "simple-pay@1.0"
 
@@ -108,8 +109,4 @@ def _messages(target, request) -> list:
 
 
 def _node(opts):
-    node = (opts or {}).get("node")
-    if node is None:
-        raise DeviceError("simple-pay@1.0 keeps its ledger in a node: resolve through an aolab.Node()",
-                          device=NAME)
-    return node
+    return node_option(opts, "node", NAME, "keeps its ledger in a node")

@@ -71,11 +71,18 @@ def stdout(base):
     return runtime.value_at(base, ["vfs", "dev", "stdout"], b"")
 
 
+def _open_call(base, request):
+    """``(state, instance, (fd, iovs, iovs_len, out pointer), descriptor, file name)``
+    of an fd_read/fd_write call; descriptor None when the fd is not open."""
+    state, instance = _state_and_instance(base)
+    args = _args(request, 4)
+    descriptor, name = _descriptor(state, args[0])
+    return state, instance, args, descriptor, name
+
+
 def fd_write(base, request):
     """``fd_write(fd, iovs, iovs_len, nwritten)``: write the iovecs' bytes."""
-    state, instance = _state_and_instance(base)
-    fd, iovs, count, written_at = _args(request, 4)
-    descriptor, name = _descriptor(state, fd)
+    state, instance, (fd, iovs, count, written_at), descriptor, name = _open_call(base, request)
     if descriptor is None:
         return {"state": state, "results": [ERRNO_BADF]}
     data = b"".join(instance.read(pointer, length) for pointer, length in _iovecs(instance, iovs, count))
@@ -93,9 +100,7 @@ def fd_write(base, request):
 
 def fd_read(base, request):
     """``fd_read(fd, iovs, iovs_len, nread)``: fill the iovecs from the file."""
-    state, instance = _state_and_instance(base)
-    fd, iovs, count, read_at = _args(request, 4)
-    descriptor, name = _descriptor(state, fd)
+    state, instance, (fd, iovs, count, read_at), descriptor, name = _open_call(base, request)
     if descriptor is None:
         return {"state": state, "results": [ERRNO_BADF]}
     content = _file(state, name)

@@ -354,6 +354,23 @@ def committers(message: dict) -> list:
             if isinstance(c, dict) and "committer" in c]
 
 
+def verified_signers(message):
+    """Check every commitment of *message* once: the sorted addresses of its
+    verified signers, or None when any commitment fails (what a node checks on
+    a signed request, without verifying each signature twice)."""
+    found = []
+    for commitment_id, commitment in (message.get("commitments") or {}).items():
+        if _is_hmac(commitment):
+            if commitment_id != b64url(hmac_id(message)):
+                return None
+        elif isinstance(commitment, dict) and commitment.get("alg") == RSA_ALG \
+                and verify_signed(message, commitment_id, commitment):
+            found.append(commitment["committer"])
+        else:
+            return None
+    return sorted(found)
+
+
 def signers(message, opts=None) -> list:
     """The addresses whose signatures on *message* verify (``hb_message:signers``).
 
@@ -381,4 +398,4 @@ def _is_hmac(commitment) -> bool:
 
 
 __all__ = ["to_http", "signature_base", "hmac_id", "commit", "verify", "committers", "sign",
-           "verify_signed", "committed_keys", "signers", "content_digest", "EncodingError"]
+           "verify_signed", "committed_keys", "signers", "verified_signers", "content_digest", "EncodingError"]
