@@ -43,7 +43,6 @@ Reference: HyperBEAM src/hb_beamr.erl, src/hb_beamr_io.erl at b2743e4a.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import importlib.metadata
 import math
 import os

@@ -9,7 +9,7 @@ import pytest
 import aolab
 from aolab import singleton, wallet
 from aolab.codecs import httpsig
-from aolab.errors import CommitmentError, PathError, ResolutionError
+from aolab.errors import CommitmentError, PathError
 from aolab.singleton import As, Resolve
 
 

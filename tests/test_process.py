@@ -6,7 +6,6 @@ import networkx as nx
 import pytest
 
 import aolab
-from aolab.errors import DeviceError
 from devices import scheduler
 
 

@@ -64,7 +64,6 @@ def test_list_stack_and_named_devices_are_hashed(node):
 
 def prefix_device():
     def prefix_set(base, request, opts):
-        from devices.stack import _set_defined  # noqa: F401 - the device only reads keys
         inp, out = base.get("input-prefix", ""), base.get("output-prefix", "")
         key = request["key"]
         value = aolab.resolve(request, f"{inp}/{key}" if inp else key, opts)
