@@ -18,8 +18,8 @@ lab: setup
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY),,--no-browser)
 
 test: setup
-	$(PY) -m pytest
-	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg
+	$(PY) -m pytest $(PYTEST_FLAGS)
+	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_FLAGS)
 
 setup: $(STAMP) dot tools
 
