@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -63,7 +64,8 @@ def main() -> None:
         json.dump(cases(), handle)
         handle.flush()
         made = subprocess.run(["node", str(SCRIPT), "make", str(alice), handle.name],
-                              cwd=ROOT / "npm", capture_output=True, text=True, check=True).stdout
+                              env={**os.environ, "NODE_PATH": str(ROOT / "npm" / "node_modules")},
+                              capture_output=True, text=True, check=True).stdout
     (OUT / "npm-items.jsonl").write_text(made)
     wallet = wallets.load(alice)
     lines = []
