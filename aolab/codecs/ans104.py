@@ -18,8 +18,9 @@ A signed item is a message with one commitment, named by the item's **ID,
 the SHA-256 of its signature**: ``{"commitment-device": "ans104@1.0", "alg":
 "rsa-pss", "committer": <address>, "owner": <modulus>, "signature": <bytes>}``.
 Tags whose names are not normalised (``Content-Type``) come back lower-cased,
-and the commitment keeps the original tags (``original-tags``) so that the
-item re-encodes to the very same bytes.
+repeated names as one structured-field list (``"a", "b"``); the commitment
+then keeps the original tags (``original-tags``), so that the item re-encodes
+to the very same bytes.
 
 >>> import aolab
 >>> wallet = aolab.wallet.load(aolab.wallet.test_wallet_path("alice"))
@@ -29,10 +30,13 @@ item re-encodes to the very same bytes.
 (3, True, True)
 
 Reference: HyperBEAM ``src/dev_codec_ans104.erl`` and ``src/ar_bundles.erl``
-at b2743e4a.  Two differences: HyperBEAM orders tags and children as its maps
-iterate (key order up to 32 keys, hash order beyond: aolab always uses key
-order), and it refuses nothing where aolab refuses the keys ``tags`` and
-``format`` (they would overwrite the item's own fields).
+at b2743e4a.  Where aolab differs: HyperBEAM orders tags and children as its
+maps iterate (key order up to 32 keys, hash order beyond: aolab always uses
+key order); it keeps ``original-tags`` only for names that are not
+normalised (aolab also for tags out of key order or repeated, and it takes
+the keys named there as tags whatever their size), so every signed item
+re-encodes to its own bytes; and aolab refuses the keys ``tags`` and
+``format``, which would overwrite the item's own fields.
 """
 from __future__ import annotations
 
@@ -98,16 +102,22 @@ def _tabm_to_item(tabm: dict, commitment=None, _depth: int = 0) -> DataItem:
         item.owner = _bytes(commitment.get("owner"), "owner")
         item.signature = _bytes(commitment.get("signature"), "signature")
     data = fields.pop("data", None)
+    original = (commitment or {}).get("original-tags")
+    listed = _listed_tags(original) if original else None
+    tag_keys = None if listed is None else {normalize_key(_text(name)) for name, _ in listed}
     tags, children = [], {}
     for key in sorted(fields):
         value = fields[key]
-        if isinstance(value, (str, bytes)) and _tag_value(value):
+        if isinstance(value, (str, bytes)) and \
+                (_tag_value(value) if tag_keys is None else key in tag_keys):
             tags.append((key.encode("utf-8"), structured.as_binary(value, key)))
         else:
             children[key] = value
-    original = (commitment or {}).get("original-tags")
-    if original:
-        tags = _original_tags(original, tags)
+    if listed is not None:
+        if dedup_tags(listed) != {k.decode(): v for k, v in tags}:
+            raise CommitmentError("the message's keys differ from its signed 'original-tags'",
+                                  key="original-tags")
+        tags = listed
     if isinstance(data, dict) or (children and data is not None):
         children["data"] = data
     elif data is not None:
@@ -130,6 +140,8 @@ def _tag_value(value) -> bool:
 def _id_field(value, key: str) -> bytes:
     from ..ids import is_id, native_id
 
+    if isinstance(value, bytes) and len(value) == 43:
+        value = value.decode("ascii", "replace")
     if isinstance(value, str) and is_id(value):
         return native_id(value)
     if isinstance(value, bytes) and len(value) == 32:
@@ -143,18 +155,14 @@ def _bytes(value, key: str) -> bytes:
     return value
 
 
-def _original_tags(original: dict, tags: list) -> list:
-    """The signed tag list, checked against the message's keys (``dev_codec_ans104``)."""
+def _listed_tags(original: dict) -> list:
+    """The signed tag list kept in a commitment's ``original-tags``."""
     try:
-        listed = [(_as_bytes(original[n]["name"]), _as_bytes(original[n]["value"]))
-                  for n in sorted(original, key=int)]
-    except (KeyError, TypeError, ValueError):
+        return [(_as_bytes(original[n]["name"]), _as_bytes(original[n]["value"]))
+                for n in sorted(original, key=int)]
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise CommitmentError("'original-tags' must number {name, value} messages from 1",
                               key="original-tags") from None
-    if dedup_tags(listed) != {k.decode(): v for k, v in tags}:
-        raise CommitmentError("the message's keys differ from its signed 'original-tags'",
-                              key="original-tags")
-    return listed
 
 
 def _as_bytes(value) -> bytes:
@@ -223,7 +231,7 @@ def _item_to_tabm(item: DataItem, depth: int):
             tabm[key] = _item_to_tabm(child, depth + 1)
     elif item.data:
         tabm["data"] = item.data
-    normal = all(normalize_key(_text(n)) == _text(n) for n in names)
+    normal = _canonical(names)
     commitment = {"commitment-device": NAME}
     if item.signed:
         commitment.update({"alg": "rsa-pss", "committer": item.owner_address,
@@ -240,6 +248,18 @@ def _item_to_tabm(item: DataItem, depth: int):
     if depth == 0:
         tabm["commitments"] = {name: commitment}
     return tabm
+
+
+def _canonical(names: list) -> bool:
+    """True when re-encoding gives these tag names back: normalised, in key order, each
+    once (bundle tags first, ``bundle-map`` last).  Otherwise the commitment keeps
+    ``original-tags`` (HyperBEAM keeps them only for names that are not normalised)."""
+    if not all(isinstance(_text(n), str) and normalize_key(_text(n)) == _text(n) for n in names):
+        return False
+    bundle_tags = [name for name, _ in BUNDLE_TAGS]
+    if names[:2] == bundle_tags and names[-1:] == [b"bundle-map"]:
+        names = names[2:-1]
+    return all(a < b for a, b in zip(names, names[1:]))
 
 
 def _tag(item: DataItem, name: bytes):
