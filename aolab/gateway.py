@@ -8,8 +8,11 @@ as HyperBEAM's ``hb_store_gateway`` reads them:
   carries an ans104@1.0 signature) and returns the item's ID, the SHA-256 of
   its signature;
 - a **link message** (tags ``data-protocol: ao-link``, ``link-key``,
-  ``link-id``) names the item by another key: the message's unsigned ID
-  always, and a hashpath for ``publish_result(hashpath, message)``;
+  ``link-id``, and ``link-hashpath`` when the message carries one) names the
+  item by another key: the message's unsigned ID always, and a hashpath for
+  ``publish_result(hashpath, message)``; ``publish_lineage(result, fetch)``
+  publishes a result with every input its hashpath names, so that a node with
+  an empty store can re-execute and verify it from the gateway alone;
 - ``read(key)`` fetches by item ID, else follows the newest link for *key*
   signed by a trusted publisher, and **verifies** what comes back: the item's
   signature, that its ID is the SHA-256 of that signature, and, through an ID
@@ -161,7 +164,10 @@ class GatewayStore:
         """Upload *message* signed (and links to it from its unsigned ID and *keys*);
         return its item ID."""
         item = self._signed_item(message)
-        links = [self._link(key, item.id) for key in (ans104_unsigned_id(message), *keys)]
+        priv = message.get("priv") if isinstance(message, dict) else None
+        carried = priv.get("hashpath") if isinstance(priv, dict) else None
+        carried = carried if isinstance(carried, str) else None
+        links = [self._link(key, item.id, carried) for key in (ans104_unsigned_id(message), *keys)]
         self.gateway.upload([item, *links])
         return item.id
 
@@ -182,9 +188,28 @@ class GatewayStore:
         except AolabError as exc:
             raise StoreError(f"cannot publish the message as an ANS-104 item: {exc}") from None
 
-    def _link(self, key: str, item_id: str) -> dataitem.DataItem:
+    def publish_lineage(self, result: dict, fetch) -> list:
+        """Publish *result* and every input its hashpath names (bases by hashpath,
+        requests by ID, read with *fetch*, e.g. ``node.fetch``), so that a node
+        with an empty store can verify it from this gateway alone.  Returns the
+        item IDs published."""
+        from .hashpaths import hashpath_of
+        from .verify import lineage
+
+        hashpath = hashpath_of(result)
+        published = [self.publish(result, hashpath)]
+        for step in lineage(hashpath, fetch):
+            prev, _, part = step["hashpath"].rpartition("/")
+            published.append(self.publish(step["base"], prev))
+            if ids.is_id(part):
+                published.append(self.publish(step["request"], part))
+        return published
+
+    def _link(self, key: str, item_id: str, hashpath: str | None = None) -> dataitem.DataItem:
         tags = [(b"data-protocol", LINK_PROTOCOL.encode()), (b"link-key", key.encode()),
                 (b"link-id", item_id.encode())]
+        if hashpath is not None:
+            tags.append((b"link-hashpath", hashpath.encode()))
         return dataitem.sign(dataitem.DataItem(tags=tags), self.wallet)
 
     # -- the store interface -----------------------------------------------------
@@ -224,6 +249,9 @@ class GatewayStore:
             if ids.is_id(key) and ans104_unsigned_id(unsigned) != key:
                 raise StoreError(f"link for {key!r} names item {target}, whose message has "
                                  f"another ID: refused", key=key)
+            carried = dict(link.tags).get(b"link-hashpath")
+            if carried:
+                unsigned["priv"] = {"hashpath": carried.decode()}
             return unsigned
         raise StoreError(f"no message published under {key!r} at {self.gateway.url}", key=key)
 
@@ -238,6 +266,8 @@ class GatewayStore:
             return ans104.from_item(item)
         except AolabError as exc:
             raise StoreError(f"item {item_id} is not an ans104@1.0 message: {exc}", key=item_id) from None
+
+    fetch = read  # what aolab.verify asks a source for
 
     def __contains__(self, key: str) -> bool:
         try:
