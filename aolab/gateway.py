@@ -163,13 +163,27 @@ class GatewayStore:
     def publish(self, message: dict, *keys: str) -> str:
         """Upload *message* signed (and links to it from its unsigned ID and *keys*);
         return its item ID."""
-        item = self._signed_item(message)
-        priv = message.get("priv") if isinstance(message, dict) else None
-        carried = priv.get("hashpath") if isinstance(priv, dict) else None
-        carried = carried if isinstance(carried, str) else None
-        links = [self._link(key, item.id, carried) for key in (ans104_unsigned_id(message), *keys)]
-        self.gateway.upload([item, *links])
-        return item.id
+        return self.publish_many([(message, keys)])[0]
+
+    def publish_many(self, entries) -> list:
+        """Publish ``(message, keys)`` pairs in one upload; return their item IDs."""
+        uploads, published = [], []
+        for message, keys in entries:
+            item = self._signed_item(message)
+            priv = message.get("priv")
+            carried = priv.get("hashpath") if isinstance(priv, dict) else None
+            carried = carried if isinstance(carried, str) else None
+            uploads.append(item)
+            uploads += [self._link(key, item.id, carried)
+                        for key in dict.fromkeys((ans104_unsigned_id(message), *keys))]
+            published.append(item.id)
+        self.gateway.upload(uploads)
+        return published
+
+    def publish_keys(self, keys, fetch) -> list:
+        """Publish what *fetch* (e.g. ``node.fetch``) holds under each of *keys*, linked
+        by that key (a process's schedule, for example); return the item IDs."""
+        return self.publish_many([(fetch(key), [key]) for key in keys])
 
     def publish_result(self, hashpath: str, message: dict) -> str:
         """Publish a computed *message* and a link from its *hashpath*; return its item ID."""
@@ -197,13 +211,13 @@ class GatewayStore:
         from .verify import lineage
 
         hashpath = hashpath_of(result)
-        published = [self.publish(result, hashpath)]
+        entries = [(result, [hashpath])]
         for step in lineage(hashpath, fetch):
             prev, _, part = step["hashpath"].rpartition("/")
-            published.append(self.publish(step["base"], prev))
+            entries.append((step["base"], [prev]))
             if ids.is_id(part):
-                published.append(self.publish(step["request"], part))
-        return published
+                entries.append((step["request"], [part]))
+        return self.publish_many(entries)
 
     def _link(self, key: str, item_id: str, hashpath: str | None = None) -> dataitem.DataItem:
         tags = [(b"data-protocol", LINK_PROTOCOL.encode()), (b"link-key", key.encode()),

@@ -239,3 +239,29 @@ def test_large_message_goes_through_a_multi_chunk_layer1_transaction(store):
     assert len(arlocal.dataitem.bundle([ans104.to_item(ans104.sign(message, ALICE))])) > 2 * 256 * 1024
     item_id = store.publish(message)
     assert ans104.unsigned(store.read(item_id)) == message
+
+
+def test_a_fresh_node_recomputes_a_published_process_and_gets_the_published_state(local, store):
+    """Publish a process, its schedule and a computed state; a node with an empty store
+    fetches the process by ID, recomputes from the schedule it reads through, and
+    arrives at the published state (same content, same hashpath)."""
+    from aolab.verify import content_id
+
+    alice = aolab.Node(name="gw-process-alice", network=aolab.Network())
+    process = alice.spawn({"execution-device": "counter@1.0"})
+    pid = aolab.id(process)
+    for amount in (5, 7, 11):
+        alice.schedule(process, {"action": "add", "amount": amount})
+    state = alice.compute(process, slot=2)
+    store.publish(process)
+    store.publish_keys([f"~scheduler@1.0/{pid}/assignments/{n}" for n in range(3)]
+                       + [f"~scheduler@1.0/{pid}/latest"], alice.fetch)
+    state_id = store.publish_result(aolab.hashpath(state), state)
+
+    carol = aolab.Node(name="gw-process-carol", network=aolab.Network(),
+                       store=[MemoryStore(), GatewayStore(local.gateway(BOB), trusted=[ALICE.address])])
+    mine = carol.compute(carol.fetch(pid), slot=2)
+    published = carol.fetch(state_id)
+    assert mine["count"] == 23 and ans104.verify(published)
+    assert content_id(mine) == content_id(published)
+    assert aolab.hashpath(mine) == aolab.hashpath(state)
