@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot unit notebooks bench clean browser-test fuzz
+.PHONY: lab test setup dot unit notebooks bench clean browser-test fuzz npm
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
@@ -49,6 +49,25 @@ browser-test: setup
 FUZZ_SECONDS ?= 60
 fuzz: setup
 	$(PY) -m tests.fuzz.run_fuzz --seconds $(FUZZ_SECONDS)
+
+# npm packages (npm/package.json): @dha-team/arbundles (ANS-104 vectors, tests/test_ans104.py)
+# and arlocal (a local Arweave gateway: tests/test_gateway.py, notebook 12).  arlocal's sqlite3
+# is built from source when npm did not run its install script (npm 11 may not).
+NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/package-lock.json 2>/dev/null | sha256sum | cut -c1-12)
+NODE_GYP   = $$(dirname $$(readlink -f $$(command -v npm)))/../node_modules/node-gyp/bin/node-gyp.js
+npm: $(NPM_STAMP)
+
+$(NPM_STAMP):
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "node/npm are missing: installing Debian's nodejs and npm with apt-get"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+	cd npm && npm install --no-audit --no-fund
+	@[ -f npm/node_modules/sqlite3/build/Release/node_sqlite3.node ] || { \
+	  echo "building arlocal's sqlite3 (node-gyp)"; \
+	  cd npm/node_modules/sqlite3 && node $(NODE_GYP) rebuild --nodedir=/usr; }
+	rm -f npm/node_modules/.installed-*
+	touch $@
 
 unit: setup
 	$(PY) -m pytest
