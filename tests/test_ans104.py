@@ -313,3 +313,25 @@ def test_bundle_round_trip_and_index_checks():
     broken[64] ^= 1  # the first item's ID in the index
     with pytest.raises(EncodingError, match="does not match the index"):
         dataitem.unbundle(bytes(broken))
+
+
+# -- the device ----------------------------------------------------------------------------
+
+def test_device_round_trip_and_ids():
+    lab = aolab.Node(name="ans104-device", operator_key=ALICE, config={"force-signed": False})
+    device = {"device": "ans104@1.0"}
+    signed = lab.resolve(device, {"path": "commit", "body": {"a": "1"}})
+    raw = lab.resolve(device, {"path": "serialize", "body": signed})
+    assert lab.resolve(device, {"path": "id", "body": signed}) == aolab.id(signed) == dataitem.deserialize(raw).id
+    assert lab.resolve(device, {"path": "verify", "body": signed}) is True
+    assert lab.resolve(device, "content-type") == "application/ans104"
+
+
+def test_device_bad_input_is_a_clear_error():
+    lab = aolab.Node(name="ans104-device-bad")
+    with pytest.raises(AolabError, match="ans104@1.0"):
+        lab.resolve({"device": "ans104@1.0"}, {"path": "deserialize", "body": {"not": "bytes"}})
+    with pytest.raises(AolabError, match="no wallet"):
+        lab.resolve({"device": "ans104@1.0"}, {"path": "commit", "body": {"a": "1"}})
+    with pytest.raises(AolabError, match="ANS-104"):
+        lab.resolve({"device": "ans104@1.0"}, {"path": "deserialize", "body": b"short"})
