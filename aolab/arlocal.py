@@ -114,8 +114,8 @@ class ArLocal:
             self._folder.cleanup()
             self._folder = None
 
-    def gateway(self, wallet) -> "ArLocalGateway":
-        """A client that uploads as *wallet* (minted enough to pay)."""
+    def gateway(self, wallet=None) -> "ArLocalGateway":
+        """A client of this arlocal; it uploads as *wallet* (minted enough to pay)."""
         return ArLocalGateway(self.url, wallet)
 
     def __enter__(self) -> "ArLocal":
@@ -128,11 +128,13 @@ class ArLocal:
 class ArLocalGateway(Gateway):
     """The arlocal adapter: items uploaded as a bundle in a layer-1 transaction, then mined."""
 
-    def __init__(self, url: str, wallet, timeout: float = 10.0):
+    def __init__(self, url: str, wallet=None, timeout: float = 10.0):
         super().__init__(url, timeout)
         self.wallet = wallet
 
     def upload(self, items: list) -> None:
+        if self.wallet is None:
+            raise StoreError(f"{self!r} has no wallet to pay for and sign the bundle's transaction")
         data = dataitem.bundle(items)
         self.request(f"/mint/{self.wallet.address}/1000000000000000")
         anchor = self.request("/tx_anchor").decode().strip()
