@@ -6,7 +6,6 @@ gateways (down, answering garbage, lying) are small local HTTP servers.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import http.server
 import json
