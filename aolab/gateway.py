@@ -91,12 +91,19 @@ class Gateway:
 
     def item(self, item_id: str) -> dataitem.DataItem:
         """The data item *item_id*, rebuilt from the gateway and checked (signature and ID)."""
+        item = self.find_item(item_id)
+        if item is None:
+            raise StoreError(f"gateway {self.url} holds no item {item_id}", key=item_id)
+        return item
+
+    def find_item(self, item_id: str):
+        """Like :meth:`item`, but None when the gateway holds no such item."""
         if not ids.is_id(item_id):
             raise StoreError(f"{item_id!r} is not a 43-character item ID", key=item_id)
         edges = self.graphql(f'{{ transactions(ids: ["{item_id}"]) {{ edges {{ node {{ {ITEM_FIELDS} }} }} }} }}')
         nodes = _nodes(self, edges)
         if not nodes:
-            raise StoreError(f"gateway {self.url} holds no item {item_id}", key=item_id)
+            return None
         try:
             node = nodes[0]
             item = dataitem.DataItem(
@@ -270,12 +277,9 @@ class GatewayStore:
         raise StoreError(f"no message published under {key!r} at {self.gateway.url}", key=key)
 
     def _read_item(self, item_id: str):
-        try:
-            item = self.gateway.item(item_id)
-        except StoreError as exc:
-            if "holds no item" in str(exc):
-                return None
-            raise
+        item = self.gateway.find_item(item_id)
+        if item is None:
+            return None
         try:
             return ans104.from_item(item)
         except AolabError as exc:

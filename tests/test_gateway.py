@@ -290,3 +290,21 @@ def test_notebook_12_solution_passes_its_check():
     finally:
         if "local" in namespace:
             namespace["local"].stop()
+
+
+def test_plain_gateway_uploads_each_item_as_its_bytes():
+    """A production gateway (a bundler) takes one data item per ``POST /tx``."""
+    received = []
+
+    def answer(path, body):
+        if body:
+            received.append((path, body))
+        return b"OK"
+    signed = ans104.sign({"a": "1"}, ALICE)
+    with fake_gateway(answer) as url:
+        item_id = GatewayStore(Gateway(url), ALICE).publish(signed)
+    paths = {path for path, _ in received}
+    items = [dataitem.deserialize(body) for _, body in received]
+    assert paths == {"/tx"} and items[0].id == item_id == aolab.id(signed)
+    assert all(dataitem.verify(item) for item in items)
+    assert dict(items[1].tags)[b"link-key"] == aolab.id({"a": "1"}).encode()
