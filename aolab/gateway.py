@@ -154,7 +154,8 @@ class GatewayStore:
     wallet : aolab.wallet.Wallet, optional
         Signs what is published; without one the store only reads.
     trusted : iterable of addresses, optional
-        Whose links are followed (default: the wallet's address).
+        Whose links are followed (default: the wallet's address).  With none,
+        only links by ID are followed (what they name is checked against the ID).
     """
 
     def __init__(self, gateway: Gateway, wallet=None, trusted=None):
@@ -256,12 +257,17 @@ class GatewayStore:
             found = self._read_item(key)
             if found is not None:
                 return found
+        if not self.trusted and not ids.is_id(key):
+            raise StoreError(f"{self!r} trusts no publisher, so it follows no link for {key!r} "
+                             "(only an ID can be checked against what it names)", key=key)
         for link_id in self.gateway.find({"data-protocol": LINK_PROTOCOL, "link-key": key},
                                          self.trusted or None):
             link = self.gateway.item(link_id)
             target = dict(link.tags).get(b"link-id", b"").decode()
             if dict(link.tags).get(b"link-key") != key.encode() or not ids.is_id(target):
                 continue
+            if self.trusted and link.owner_address not in self.trusted:
+                continue  # the gateway's owner filter is not taken on trust
             message = self._read_item(target)
             if message is None:
                 raise StoreError(f"link for {key!r} names item {target}, which the gateway lacks",
@@ -271,7 +277,7 @@ class GatewayStore:
                 raise StoreError(f"link for {key!r} names item {target}, whose message has "
                                  f"another ID: refused", key=key)
             carried = dict(link.tags).get(b"link-hashpath")
-            if carried:
+            if carried and self.trusted:  # a hashpath claim only from a trusted publisher
                 unsigned["priv"] = {"hashpath": carried.decode()}
             return unsigned
         raise StoreError(f"no message published under {key!r} at {self.gateway.url}", key=key)

@@ -308,3 +308,23 @@ def test_plain_gateway_uploads_each_item_as_its_bytes():
     assert paths == {"/tx"} and items[0].id == item_id == aolab.id(signed)
     assert all(dataitem.verify(item) for item in items)
     assert dict(items[1].tags)[b"link-key"] == aolab.id({"a": "1"}).encode()
+
+
+def test_a_store_that_trusts_nobody_follows_only_checkable_id_links(local, store):
+    message = {"checkable": "yes"}
+    store.publish_result("unchecked/key", message)
+    nobody = GatewayStore(local.gateway())
+    assert nobody.read(aolab.id(message)) == message
+    with pytest.raises(StoreError, match="trusts no publisher"):
+        nobody.read("unchecked/key")
+
+
+def test_a_link_naming_another_message_under_an_id_is_refused(local):
+    """Mallory links Alice's unsigned ID to his own message: the ID check refuses it."""
+    mallory = aolab.wallet.load(aolab.wallet.test_wallet_path("mallory"))
+    mallorys = GatewayStore(local.gateway(mallory), mallory)
+    victim_id = aolab.id({"owner": "alice's message"})
+    forged_item = mallorys.publish({"owner": "mallory's message"})
+    mallorys.gateway.upload([mallorys._link(victim_id, forged_item)])
+    with pytest.raises(StoreError, match="another ID"):
+        GatewayStore(local.gateway(), trusted=[mallory.address]).read(victim_id)

@@ -35,8 +35,9 @@ maps iterate (key order up to 32 keys, hash order beyond: aolab always uses
 key order); it keeps ``original-tags`` only for names that are not
 normalised (aolab also for tags out of key order or repeated, and it takes
 the keys named there as tags whatever their size), so every signed item
-re-encodes to its own bytes; and aolab refuses the keys ``tags`` and
-``format``, which would overwrite the item's own fields.
+re-encodes to its own bytes; and keys such as ``owner``, ``signature``, ``id``,
+``tags`` or ``format`` are ordinary tags (HyperBEAM reads some of them as the
+item's own fields): the owner and signature come from the commitment only.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ NAME = "ans104@1.0"
 MAX_TAG_VALUE = 128
 BUNDLE_TAGS = [(b"bundle-format", b"binary"), (b"bundle-version", b"2.0.0")]
 FILTERED_TAGS = ("bundle-format", "bundle-map", "bundle-version")
-FORBIDDEN_KEYS = ("tags", "format")
+RESERVED_KEYS = FILTERED_TAGS + ("ao-type",)
 ID_FIELDS = {"target": "target", "last_tx": "anchor"}
 COMMITMENT_KEYS = ("commitment-device", "committer", "alg")
 MAX_DEPTH = 64
@@ -89,15 +90,13 @@ def _tabm_to_item(tabm: dict, commitment=None, _depth: int = 0) -> DataItem:
         raise EncodingError(f"message nested more than {MAX_DEPTH} levels deep for ANS-104")
     item = DataItem()
     fields = {normalize_key(k): v for k, v in tabm.items()}
-    for key in FORBIDDEN_KEYS:
+    for key in RESERVED_KEYS:
         if key in fields:
-            raise EncodingError(f"key {key!r} names a field of the ANS-104 item itself; "
-                                "ans104@1.0 cannot carry it as a tag", key=key)
+            raise EncodingError(f"key {key!r} is written by ans104@1.0 itself (bundles, bare "
+                                "binaries); a message cannot hold it", key=key)
     for key, attribute in ID_FIELDS.items():
         if key in fields:
             setattr(item, attribute, _id_field(fields.pop(key), key))
-    for key in ("id", "unsigned_id", "owner", "signature"):
-        fields.pop(key, None)
     if commitment is not None:
         item.owner = _bytes(commitment.get("owner"), "owner")
         item.signature = _bytes(commitment.get("signature"), "signature")
