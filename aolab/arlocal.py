@@ -18,6 +18,7 @@ after the round trip.
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import hashlib
@@ -85,6 +86,7 @@ class ArLocal:
             cwd=self._folder.name, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
+        atexit.register(self.stop)  # never outlive the Python process that started it
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -110,6 +112,7 @@ class ArLocal:
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+        atexit.unregister(self.stop)
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None
