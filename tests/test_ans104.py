@@ -347,3 +347,47 @@ def test_device_bad_input_is_a_clear_error():
         lab.resolve({"device": "ans104@1.0"}, {"path": "commit", "body": {"a": "1"}})
     with pytest.raises(AolabError, match="ANS-104"):
         lab.resolve({"device": "ans104@1.0"}, {"path": "deserialize", "body": b"short"})
+
+
+# -- hostile input ---------------------------------------------------------------------------
+
+_SIGNED_RAW = ans104.serialize(ans104.sign({"a": "1", "nested": {"b": "2"}, "data": "payload"}, ALICE))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=3000))
+def test_property_arbitrary_bytes_are_an_item_or_an_aolab_error(raw):
+    try:
+        message = ans104.deserialize(raw)
+    except AolabError:
+        return
+    assert isinstance(message, dict)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, len(_SIGNED_RAW) - 1), st.integers(1, 255))
+def test_property_any_flipped_byte_is_refused_or_fails_verification(position, flip):
+    """The item's bytes never verify once changed; its message verifies only when it is
+    still the signed content (a changed byte the decoder ignores, such as an unsigned
+    child's zero signature in a nested bundle, re-encodes to the signed bytes)."""
+    raw = bytearray(_SIGNED_RAW)
+    raw[position] ^= flip
+    try:
+        item = dataitem.deserialize(bytes(raw))
+        message = ans104.from_item(item)
+    except AolabError:
+        return
+    assert not dataitem.verify(item)
+    if ans104.verify(message):
+        assert message == ans104.deserialize(_SIGNED_RAW)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.deferred(lambda: __import__("tests.fuzz.strategies", fromlist=["x"]).hostile_messages))
+def test_property_hostile_messages_encode_and_round_trip_or_are_refused(message):
+    try:
+        raw = ans104.serialize(message)
+    except AolabError:
+        return
+    back = ans104.deserialize(raw)
+    assert ans104.serialize(back) == raw
