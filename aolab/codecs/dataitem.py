@@ -26,6 +26,11 @@ count, then per item its size (32 bytes, little-endian) and ID (32 bytes).
 >>> verify(copy), copy.id == item.id, copy.tags
 (True, True, [(b'Content-Type', b'text/plain')])
 
+The format is written here (this module, over ``hashlib`` and the wallet's
+RSA key) rather than taken from PyPI's ``pyarweave``, whose last release is
+from May 2023; it is checked byte for byte against npm ``@dha-team/arbundles``
+(``data/vectors/ans104/``).
+
 Reference: the ANS-104 standard; HyperBEAM ``src/ar_bundles.erl`` and
 ``src/ar_deep_hash.erl`` at b2743e4a; npm ``@dha-team/arbundles``.
 """
