@@ -175,6 +175,9 @@ class GatewayStore:
 
     def publish_many(self, entries) -> list:
         """Publish ``(message, keys)`` pairs in one upload; return their item IDs."""
+        if self.wallet is None:
+            raise StoreError(f"{self!r} has no wallet: it can read, not publish (it signs "
+                             "what it publishes and the links that name it)")
         uploads, published = [], []
         for message, keys in entries:
             item = self._signed_item(message)
@@ -202,8 +205,6 @@ class GatewayStore:
             raise StoreError(f"only messages can be published, not a {type(message).__name__}")
         if ans104.verify(message):
             return ans104.to_item(message)
-        if self.wallet is None:
-            raise StoreError(f"{self!r} has no wallet: it can read, not publish unsigned messages")
         try:
             body = {k: v for k, v in message.items() if k not in ("commitments", "priv")}
             return ans104.to_item(ans104.sign(body, self.wallet))

@@ -227,9 +227,10 @@ def test_gateway_answering_for_another_id_is_refused():
             Gateway(url).item(wrong)
 
 
-def test_store_without_wallet_cannot_publish_unsigned_messages():
-    with pytest.raises(StoreError, match="no wallet"):
-        GatewayStore(Gateway("http://127.0.0.1:9")).publish({"a": "1"})
+def test_store_without_wallet_cannot_publish():
+    for message in ({"a": "1"}, ans104.sign({"a": "1"}, ALICE)):
+        with pytest.raises(StoreError, match="no wallet"):
+            GatewayStore(Gateway("http://127.0.0.1:9")).publish(message)
 
 
 def test_large_message_goes_through_a_multi_chunk_layer1_transaction(store):
