@@ -424,6 +424,14 @@ def _verify_rsa(fields: dict, commitment_id: str, commitment: dict) -> bool:
     return known
 
 
+def signed_base(message: dict, commitment_id: str) -> bytes:
+    """The RFC 9421 signature base an rsa-pss-sha512 commitment of *message*
+    signs, rebuilt from the message (what its verification checks)."""
+    commitment = _commitments(message)[commitment_id]
+    _, identifiers, _, inner = parse_signature_input(commitment["signature-input"])
+    return _components_lines(hmac_fields(message), identifiers) + b'\n"@signature-params": ' + inner
+
+
 def verified_commitments(message: dict) -> dict:
     """The commitments of *message* that verify (``{id: commitment}``); the
     others (forged, stale, of an unknown kind) are left out."""
@@ -597,5 +605,5 @@ def from_http(http):
 
 __all__ = ["to_http", "from_http", "tabm_to_http", "signature_base", "hmac_id", "commit",
            "reset_hmac", "verify", "verify_commitment", "verified_commitments", "committers",
-           "sign", "verify_signed", "committed_keys", "with_only_committed", "signers",
+           "sign", "signed_base", "verify_signed", "committed_keys", "with_only_committed", "signers",
            "verified_signers", "content_digest", "EncodingError"]
