@@ -559,22 +559,56 @@ def verified_signers(message):
     return sorted(found)
 
 
-def signers(message, opts=None) -> list:
-    """The addresses whose signatures on *message* verify (``hb_message:signers``).
+def signers(message, opts=None, covering=()) -> list:
+    """The addresses whose signatures on *message* verify (``hb_message:signers``);
+    with *covering*, only those whose signature covers every one of those keys
+    (what an action taken on a signer's authority needs).
 
     Inside a node, a signed request is checked once, before its path is split
     into steps (a step's ``path`` is no longer the one signed); a step message
     that carries the request's commitments then has the signers the node
-    verified (the ``signers`` option).
+    verified (the ``signers`` option) and the keys each one signed
+    (``signed-keys``).
     """
     if not isinstance(message, dict):
         return []
+    wanted = set(covering)
     if opts and opts.get("signers") is not None and message.get("commitments"):
         verified = [c.get("committer") for c in message["commitments"].values() if isinstance(c, dict)]
         if sorted(a for a in verified if a) == sorted(opts["signers"]):
-            return sorted(opts["signers"])
-    return sorted(c["committer"] for c in verified_commitments(message).values()
-                  if c.get("alg") == RSA_ALG and "committer" in c)
+            signed_keys = opts.get("signed-keys") or {}
+            return sorted(a for a in opts["signers"]
+                          if not wanted or wanted <= set(signed_keys.get(a, ())))
+    found = []
+    for cid, commitment in verified_commitments(message).items():
+        if commitment.get("alg") != RSA_ALG or "committer" not in commitment:
+            continue
+        if not wanted or wanted <= set(committed_keys(message, [cid])):
+            found.append(commitment["committer"])
+    return sorted(found)
+
+
+def signed_keys(message: dict) -> dict:
+    """``{signer address: keys its signature covers}`` for the verified
+    signatures of *message*."""
+    return {c["committer"]: committed_keys(message, [cid])
+            for cid, c in verified_commitments(message).items()
+            if c.get("alg") == RSA_ALG and "committer" in c}
+
+
+def only_signed(request: dict) -> dict:
+    """A signed request as a node acts on it: reduced to the keys its
+    signatures cover, with ``method`` and ``path`` re-added from the request
+    when no signature covers them (``hb_http:remove_unsigned_fields`` then
+    ``maybe_add_unsigned``).  An unsigned request is returned unchanged."""
+    if not any(isinstance(c, dict) and c.get("alg") == RSA_ALG
+               for c in _commitments(request).values()):
+        return request
+    reduced = with_only_committed(request)
+    for key in ("method", "path"):
+        if key not in reduced and key in request:
+            reduced[key] = request[key]
+    return reduced
 
 
 def _commitments(message) -> dict:
@@ -606,4 +640,4 @@ def from_http(http):
 __all__ = ["to_http", "from_http", "tabm_to_http", "signature_base", "hmac_id", "commit",
            "reset_hmac", "verify", "verify_commitment", "verified_commitments", "committers",
            "sign", "signed_base", "verify_signed", "committed_keys", "with_only_committed", "signers",
-           "verified_signers", "content_digest", "EncodingError"]
+           "verified_signers", "signed_keys", "only_signed", "content_digest", "EncodingError"]
