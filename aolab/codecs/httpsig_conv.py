@@ -126,7 +126,8 @@ def _parts(body: bytes, boundary: bytes, inline_key: str) -> dict:
             name, sep, value = line.partition(b": ")
             if not sep:
                 raise EncodingError(f"malformed multipart header line {line[:60]!r}", key="body")
-            headers[name.decode("utf-8", "replace").lower()] = value
+            text = name.decode("utf-8", "replace")
+            headers[text if len(text) in httpsig.ID_LENGTHS else text.lower()] = value
         disposition = headers.pop("content-disposition", None)
         if disposition is None:
             raise EncodingError("a multipart part has no content-disposition", key="body")
