@@ -60,23 +60,19 @@ def sf_dictionary(pairs) -> bytes:
     return b", ".join(key + b"=" + value for key, value in pairs)
 
 
+_SF_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
+_SF_ESCAPE = re.compile(rb"\\(.)", re.S)
+
+
 def parse_sf_string(text: bytes, start: int = 0) -> tuple[bytes, int]:
     """Parse a quoted string at *start*; return ``(value, index after it)``."""
     if text[start:start + 1] != b'"':
         raise EncodingError(f"expected a structured-field string at {text[start:start + 20]!r}")
-    out = bytearray()
-    i = start + 1
-    while i < len(text):
-        c = text[i]
-        if c == 0x5C:  # backslash
-            out.append(text[i + 1])
-            i += 2
-        elif c == 0x22:
-            return bytes(out), i + 1
-        else:
-            out.append(c)
-            i += 1
-    raise EncodingError(f"unterminated structured-field string in {text[:40]!r}")
+    found = _SF_STRING.match(text, start)
+    if found is None:
+        raise EncodingError(f"unterminated structured-field string in {text[:40]!r}")
+    raw = found.group(1)
+    return (_SF_ESCAPE.sub(rb"\1", raw) if b"\\" in raw else raw), found.end()
 
 
 def parse_sf_string_list(text: bytes) -> list[bytes]:
