@@ -381,6 +381,11 @@ def _parse_signature_input(text) -> tuple:
 
 # -- checking commitments ------------------------------------------------------------
 
+#: Verifiers for commitments made by other codecs (``commitment-device`` -> ``fn(message,
+#: commitment_id, commitment) -> bool``), e.g. an ans104@1.0 codec registers its own; a
+#: commitment no verifier knows never verifies, so it never names a message.
+COMMITMENT_VERIFIERS: dict = {}
+
 _VERIFIED: "collections.OrderedDict[tuple, bool]" = collections.OrderedDict()
 _VERIFIED_MAX = 4096
 
@@ -403,7 +408,11 @@ def verify_commitment(message: dict, commitment_id, commitment, fields=None) -> 
                 return False  # the hmac carries other signatures than the message's
             expected = _hmac_over(fields, _hmac_identifiers(commitment))
             return b64url(expected) == commitment_id
-        if commitment.get("alg") == RSA_ALG and commitment.get("commitment-device", DEVICE) == DEVICE:
+        device = commitment.get("commitment-device", DEVICE)
+        if device != DEVICE:
+            verifier = COMMITMENT_VERIFIERS.get(device)
+            return bool(verifier(message, commitment_id, commitment)) if verifier else False
+        if commitment.get("alg") == RSA_ALG:
             return _verify_rsa(fields, commitment_id, commitment)
     except (KeyError, ValueError, TypeError, IndexError, CommitmentError, EncodingError):
         return False
