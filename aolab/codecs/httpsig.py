@@ -57,6 +57,10 @@ def tabm_to_http(tabm: dict) -> dict:
     Includes ``body-keys`` for multipart bodies and ``content-digest`` whenever
     there is a body (``dev_codec_httpsig_conv:to/1``).
     """
+    if isinstance(tabm, bytes):
+        return tabm
+    if not isinstance(tabm, dict):
+        raise EncodingError(f"httpsig@1.0 encodes a TABM (a dict) or a binary, not a {type(tabm).__name__}")
     fields = _group_ids({k: v for k, v in tabm.items() if k not in STRIPPED})
     inline_headers, inline_key = _inline_key(tabm)
     headers: dict = dict(inline_headers)

@@ -291,7 +291,12 @@ def is_empty_message(value: dict) -> bool:
 # -- messages <-> TABM ------------------------------------------------------------
 
 def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
-    """A message as a TABM: binaries, nested TABMs and ``ao-types``."""
+    """A message as a TABM: binaries, nested TABMs and ``ao-types`` (a raw binary
+    passes through, as in HyperBEAM)."""
+    if isinstance(message, bytes):
+        return message
+    if not isinstance(message, dict):
+        raise EncodingError(f"structured@1.0 encodes messages or binaries, not a {type(message).__name__}")
     if _depth > MAX_DEPTH:
         raise EncodingError(f"message nested more than {MAX_DEPTH} levels deep")
     seen = _seen if _seen is not None else set()
@@ -349,7 +354,12 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
 
 
 def from_tabm(tabm: dict) -> dict:
-    """A TABM back as a typed message (``dev_codec_structured:to/1``)."""
+    """A TABM back as a typed message (``dev_codec_structured:to/1``); a raw
+    binary passes through."""
+    if isinstance(tabm, bytes):
+        return tabm
+    if not isinstance(tabm, dict):
+        raise EncodingError(f"structured@1.0 decodes a TABM (a dict) or a binary, not a {type(tabm).__name__}")
     raw_types = tabm.get("ao-types", b"")
     types = {unescape_key(k): v.decode() for k, v in parse_sf_dictionary(as_binary(raw_types)).items()} \
         if raw_types else {}
