@@ -24,4 +24,6 @@ DEVICES = {
     "meta@1.0": "devices.meta",
     "simple-pay@1.0": "devices.simple_pay",
     "p4@1.0": "devices.p4",
+    "inference@1.0": "devices.inference",
+    "inference-receipt@1.0": "devices.inference_receipt",
 }
