@@ -75,6 +75,8 @@ DEFAULTS = {"max_tokens": 16, "temperature": 0.8, "top_p": 0.95, "top_k": 40, "s
 #: How the node runs models, unless its config ``inference-settings`` says otherwise.
 SETTINGS = {"n_ctx": 512, "n_batch": 512, "n_threads": 1, "n_gpu_layers": 0}
 MAX_TOKENS = 256
+#: What a process's message (else the process message itself) may set for its generation.
+PROCESS_KEYS = ("model", "max_tokens", "temperature", "top_p", "top_k", "seed")
 SEED_LIMIT = 2**32 - 1  # llama.cpp reads 0xFFFFFFFF as "pick a random seed"
 
 
@@ -262,12 +264,13 @@ def compute(base, request, opts):
     """Answer a scheduled message's prompt; the answer goes to its ``from-process``."""
     message = request.get("body") if isinstance(request.get("body"), dict) else request
     process = base.get("process") if isinstance(base.get("process"), dict) else base
-    asked = {k: v for k, v in message.items()
-             if k in ("model", "max_tokens", "max-tokens", "temperature", "top_p", "top-p",
-                      "top_k", "top-k", "seed")}
-    asked = {k.replace("-", "_"): v for k, v in asked.items()}
-    if "model" not in asked and process.get("model"):
-        asked["model"] = process["model"]
+    asked = {}
+    for key in PROCESS_KEYS:  # the message's value, else the process's (its defaults)
+        for source in (message, process):
+            found = [source[k] for k in (key, key.replace("_", "-")) if k in source]
+            if found:
+                asked[key] = found[0]
+                break
     prompt = message.get("prompt", message.get("data"))
     answer = _generate("completions", {**asked, "prompt": prompt}, opts)
     text = answer["choices"][0]["text"]
