@@ -26,7 +26,8 @@ Request keys: ``model`` (an ID of :func:`models`; may be left out when the node
 has one model), ``prompt`` / ``messages``, ``max_tokens`` (16), ``temperature``
 (0.8; 0 is greedy), ``top_p`` (0.95), ``top_k`` (40), ``seed`` (0: a request
 without a seed still gets one, so it can be recomputed), ``stream`` (false;
-true makes every token a child step, ``token``, and adds ``chunks``).  Values may
+true makes every chunk of the stream a child step ``token``: one per token, and
+a last one that carries the finish reason; the answer lists them in ``chunks``).  Values may
 be text (``"0.5"``), as they arrive over HTTP.  Results carry no wall clock
 (``created`` is 0) and their ``id`` is derived from the request's.
 
@@ -126,8 +127,10 @@ def chat(base, request, opts):
 
 
 def token(base, request, opts):
-    """One token of a streamed generation (a child step of ``completions``/``chat``)."""
-    stream = (base.get("priv") or {}).get("stream") if isinstance(base.get("priv"), dict) else None
+    """One chunk of a streamed generation: a token, or at the end the finish reason
+    (a child step of ``completions``/``chat``)."""
+    priv = base.get("priv") if isinstance(base.get("priv"), dict) else {}
+    stream = priv.get("stream")
     if stream is None:
         raise DeviceError(f"{NAME}: 'token' continues a streamed generation, and this message "
                           "holds none (ask 'completions' or 'chat' with stream: true)",
@@ -135,10 +138,14 @@ def token(base, request, opts):
     chunk = next(stream, None)
     if chunk is None:
         return {**base, "finish_reason": base.get("finish_reason") or "stop"}
+    state = dict(base)
+    if "prompt_tokens" not in state:  # the prompt is evaluated before the first chunk comes
+        state["prompt_tokens"] = int(priv["model"].n_tokens)
     choice = chunk["choices"][0]
-    piece = choice.get("text") if "text" in choice else (choice.get("delta") or {}).get("content", "")
-    state = {**base, "text": base["text"] + (piece or ""), "tokens": base["tokens"] + 1,
-             "chunks": [*base["chunks"], {"index": base["tokens"], "text": piece or ""}]}
+    piece = choice.get("text") if "text" in choice else (choice.get("delta") or {}).get("content")
+    if piece:
+        state["text"] = base["text"] + piece
+        state["chunks"] = [*base["chunks"], {"index": len(base["chunks"]), "text": piece}]
     if choice.get("finish_reason"):
         state["finish_reason"] = choice["finish_reason"]
     return state
@@ -214,27 +221,20 @@ def _whole(kind, stated, model):
 
 
 def _streamed(kind, stated, model, opts):
-    """Each token a child step ``token`` on a generation state, so a learner can step through."""
-    state = {"device": NAME, "generation": ids.id(stated), "text": "", "tokens": 0, "chunks": [],
-             "priv": {"stream": iter(_call(kind, stated, model, stream=True))}}
-    for _ in range(stated["max_tokens"] + 2):  # a chat stream opens with a role-only chunk
+    """Each chunk a child step ``token`` on a generation state, so a learner can step through."""
+    state = {"device": NAME, "generation": ids.id(stated), "text": "", "chunks": [],
+             "priv": {"stream": iter(_call(kind, stated, model, stream=True)), "model": model}}
+    for _ in range(stated["max_tokens"] + 3):  # tokens, a chat's role chunk, the finish chunk
         status, state = resolve_status(state, {"path": "token"}, opts)
         if status != "ok":
             raise DeviceError(f"{NAME}: a token step ended with status {status!r}", key="token",
                               device=NAME)
         if state.get("finish_reason"):
             break
-    prompt_tokens = _prompt_tokens(kind, stated, model)
-    tokens = sum(1 for c in state["chunks"] if c["text"])
+    prompt_tokens, tokens = state.get("prompt_tokens", 0), len(state["chunks"])
     usage = {"prompt_tokens": prompt_tokens, "completion_tokens": tokens,
              "total_tokens": prompt_tokens + tokens}
     return state["text"], state.get("finish_reason") or "stop", state["chunks"], usage
-
-
-def _prompt_tokens(kind, stated, model) -> int:
-    if kind == "completions":
-        return len(model.tokenize(stated["prompt"].encode("utf-8")))
-    return -1  # llama-cpp-python's chat stream does not say; the receipt shows the messages
 
 
 def _response(kind: str, stated: dict, text: str, finish: str, usage) -> dict:

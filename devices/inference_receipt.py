@@ -12,12 +12,13 @@ same request again and must find the same response, bit for bit.
 
 ``verify``
     re-executes the receipt's request on the resolving node and answers
-    ``{"verified": bool, "differences": {key: {"claimed", "found"}}}``.  A
+    ``{"verified": bool, "differences": {key: {"claimed", "found"}}}`` (what
+    the receipt claims, what the verifier found).  A
     receipt whose ``request`` no longer hashes to its ``request-id`` is compared
     with the request stored under that ID (on this node or its network), so
     the report names the key that was changed (``seed``, ``prompt``,
-    ``model``...).  A changed response, model file, runtime or setting is named
-    too.
+    ``model``...), and the request under that ID is the one re-executed.  A
+    changed response, model file, runtime or setting is named too.
 ``compare``
     with ``other``: another receipt; names the inputs that differ (``model``,
     ``seed``, ``prompt``...) and whether the responses differ.
@@ -55,21 +56,22 @@ def verify(base, request, opts):
     """Re-execute the receipt on this node; name every difference (see the module doc)."""
     claimed = _receipt(base)
     differences = {}
-    stated = claimed["request"]
+    stated = executed = claimed["request"]
     if ids.id(stated) != claimed.get("request-id"):
         original = _original(claimed.get("request-id"), opts)
         if original is None:
             differences["request-id"] = {"claimed": claimed.get("request-id"),
                                          "found": ids.id(stated)}
-        else:
-            differences.update({f"request/{k}": v for k, v in _diff(original, stated).items()})
+        else:  # claimed: what the receipt says; found: the request recorded under its ID
+            differences.update({f"request/{k}": v for k, v in _diff(stated, original).items()})
+            executed = original
     if ids.id(claimed["response"]) != claimed.get("response-id"):
         differences["response-id"] = {"claimed": claimed.get("response-id"),
                                       "found": ids.id(claimed["response"])}
     if stated.get("model") != claimed.get("model-id"):
         differences["model-id"] = {"claimed": claimed.get("model-id"), "found": stated.get("model")}
     try:
-        status, again = resolve_status({"device": GENERATOR}, stated, opts)
+        status, again = resolve_status({"device": GENERATOR}, executed, opts)
     except AolabError as exc:
         differences["re-execution"] = {"claimed": "a response", "found": str(exc)}
         return _report(differences, None)

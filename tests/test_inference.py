@@ -6,6 +6,8 @@ Tests that run a model skip, with the reason, where the ``[llm]`` extra
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import shutil
 import sys
 
@@ -72,7 +74,9 @@ def test_the_tiny_model_is_cached_under_the_model_dir(tmp_path, monkeypatch):
 def test_a_model_id_is_the_hash_of_its_file(tmp_path):
     file = tmp_path / "m.gguf"
     file.write_bytes(b"weights")
-    assert llm_model.model_id(file) == "x0QC3sC2HqVEjVBmX3l3yvxo8uu1fo2Fd9cDq9E_Hkk"
+    digest = hashlib.sha256(b"weights").digest()
+    assert llm_model.model_id(file) == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert ids.is_id(llm_model.model_id(file))
 
 
 # -- answers ---------------------------------------------------------------------
@@ -205,9 +209,11 @@ def test_a_stream_records_every_token_as_a_child_step(model_path):
     lab.trace.clear()
     streamed = lab.resolve(INFER, _ask("a process", seed=2, stream=True))
     assert streamed["choices"][0]["text"] == whole["choices"][0]["text"]
+    assert streamed["usage"] == whole["usage"]
     assert "".join(c["text"] for c in streamed["chunks"]) == streamed["choices"][0]["text"]
     token_steps = [r for r in lab.trace.records if r["key"] == "token"]
-    assert len(token_steps) == streamed["usage"]["completion_tokens"] == 8
+    assert streamed["usage"]["completion_tokens"] == len(streamed["chunks"]) == 8
+    assert len(token_steps) == 8 + 1  # one per token, one for the finish reason
     assert all(r["depth"] == 1 for r in token_steps)
 
 
@@ -241,7 +247,8 @@ def test_a_receipt_whose_request_was_changed_names_the_change(model_path, key, v
     forged = {**receipt, "request": {**receipt["request"], key: value}}
     report = bob.resolve(forged, "verify")
     assert report["verified"] is False
-    assert report["differences"][f"request/{key}"]["found"] == value
+    assert sorted(report["differences"]) == [f"request/{key}"]
+    assert report["differences"][f"request/{key}"]["claimed"] == value
 
 
 @llm
