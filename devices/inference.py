@@ -59,6 +59,7 @@ Reference: APUS hb-apus-devices docs/inference.md (inference@1.0, inference_rece
 """
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import threading
@@ -323,9 +324,14 @@ def loaded_model(path: str, declared: str, settings: dict) -> Loaded:
 
 
 def unload_models() -> None:
-    """Forget every loaded model (they load again when asked for)."""
+    """Close every loaded model (they load again when asked for)."""
     with _LOADING:
+        for loaded in _LOADED.values():
+            loaded.model.close()
         _LOADED.clear()
+
+
+atexit.register(unload_models)  # llama.cpp's objects closed while Python can still run their code
 
 
 def node_settings(opts) -> dict:
