@@ -12,13 +12,16 @@ same request again and must find the same response, bit for bit.
 
 ``verify``
     re-executes the receipt's request on the resolving node and answers
-    ``{"verified": bool, "differences": {key: {"claimed", "found"}}}`` (what
-    the receipt claims, what the verifier found).  A
+    ``{"verified": bool, "differences": {key: {"claimed", "found"}},
+    "environment": {...}}`` (what the receipt claims, what the verifier found).
+    It is verified when the request, model and response are reproduced;
+    ``environment`` names the runtime and settings in which this node differs
+    from the receipt's (which may, or may not, change bits: notebook 14).  A
     receipt whose ``request`` no longer hashes to its ``request-id`` is compared
     with the request stored under that ID (on this node or its network), so
     the report names the key that was changed (``seed``, ``prompt``,
     ``model``...), and the request under that ID is the one re-executed.  A
-    changed response, model file, runtime or setting is named too.
+    changed response or model is named too.
 ``compare``
     with ``other``: another receipt; names the inputs that differ (``model``,
     ``seed``, ``prompt``...) and whether the responses differ.
@@ -79,12 +82,13 @@ def verify(base, request, opts):
         differences["re-execution"] = {"claimed": "a response", "found": f"status {status}"}
         return _report(differences, None)
     found = again["receipt"]
-    for key in ("runtime", "settings"):
-        differences.update({f"{key}/{k}": v for k, v in _diff(claimed.get(key) or {},
-                                                              found[key]).items()})
     for key, value in _diff(claimed["response"], found["response"]).items():
         differences[f"response/{key}"] = value
-    return _report(differences, found)
+    environment = {}
+    for key in ("runtime", "settings"):
+        environment.update({f"{key}/{k}": v for k, v in _diff(claimed.get(key) or {},
+                                                              found[key]).items()})
+    return {**_report(differences, found), "environment": environment}
 
 
 def compare(base, request, opts):

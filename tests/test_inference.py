@@ -290,11 +290,13 @@ def test_compare_names_the_inputs_two_receipts_differ_in(model_path):
 
 
 @llm
-def test_verification_reports_a_node_that_runs_the_model_differently(model_path):
+def test_verification_names_the_settings_a_node_runs_the_model_with(model_path):
     alice = _node("s-alice", model_path)
     bob = _node("s-bob", model_path, **{"inference-settings": {"n_batch": 64}})
     receipt = alice.resolve(INFER, _ask("a slot", seed=1))["receipt"]
-    assert "settings/n_batch" in bob.resolve(receipt, "verify")["differences"]
+    report = bob.resolve(receipt, "verify")
+    assert report["environment"] == {"settings/n_batch": {"claimed": 512, "found": 64}}
+    assert report["verified"] is True  # the same bytes all the same (see notebook 14)
 
 
 # -- called from an AO process ----------------------------------------------------------

@@ -29,8 +29,7 @@ A verifier does not ask "is this answer plausible?": it recomputes and compares 
 ID. One flipped token anywhere makes an honest node look like a forger. And floating-point
 addition is not associative, so the *order* in which a runtime adds up a dot product decides
 the last bits of every score:"""),
-    ("code", """x = np.float32([1e8, 1.0, -1e8, 1.0])
-float((x[0] + x[1]) + x[2] + x[3]), float(x[0] + (x[1] + x[2]) + x[3]), float(x.sum())"""),
+    ("code", """(0.1 + 0.2) + 0.3, 0.1 + (0.2 + 0.3)"""),
     ("md", """Greedy decoding picks the best score: a tie broken differently flips a token. Sampling
 compares cumulative probabilities with a random threshold: a last-bit change can move a
 token across it. After one flipped token the two generations continue from different text.
@@ -48,11 +47,12 @@ and (3) a greedy and a sampled 48-token continuation. The knobs:
     ("code", """def run(n_threads, n_batch, n_gpu_layers=0):
     llm = llama_cpp.Llama(model_path=str(path), n_ctx=256, n_batch=n_batch, n_ubatch=n_batch,
                           n_threads=n_threads, n_threads_batch=n_threads,
-                          n_gpu_layers=n_gpu_layers, seed=0, verbose=False, logits_all=False)
+                          n_gpu_layers=n_gpu_layers, seed=0, verbose=False)
     tokens = llm.tokenize(PROMPT.encode())
     llm.reset()
-    llm.eval(tokens)
-    scores = np.array(llm.scores[llm.n_tokens - 1], dtype=np.float32)
+    llm.eval(tokens)  # the scores of the next token, after the prompt's last one
+    scores = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1),
+                                   shape=(llm.n_vocab(),)).copy()
     texts = {}
     for name, temperature in (("greedy", 0.0), ("sampled", 0.9)):
         llm.reset()
@@ -94,15 +94,15 @@ plt.show()"""),
            "same_sampled_text": int(table.same_sampled_text.sum())}
 summary"""),
     ("md", """## What the measurements say
-On this CPU build, **the thread count never changes a bit**: llama.cpp gives each thread whole
+On this CPU build, **the thread count never changed a bit**: llama.cpp gives each thread whole
 rows of a matrix product, and each row's dot product is summed in the same order whatever
-thread computes it. **The batch size can**: evaluating the prompt in passes of 1, 4 or 16
-tokens takes other kernels and other tilings than one pass of the whole prompt (matrix-vector
-versus matrix-matrix products, the attention over a cache filled in steps), so the scores may
-differ in their last bits (the table says whether they did here, and by how much). With this
-tiny, nearly-bigram model the differences are far smaller than the gap between the best
-scores, so the generated text stayed the same; with a real model over thousands of tokens a
-near-tie eventually meets a last-bit change, and the text forks.
+thread computes it. **The batch size did, once**: with `n_batch = 1` every prompt token goes
+through matrix-vector kernels, and the scores differ from the reference in their last bits;
+from 4 tokens per pass up, the same matrix-matrix kernels compute each row the same way, and
+evaluating the prompt in passes of 4 or 16 over the cache gives exactly the bits of one pass.
+With this tiny, nearly-bigram model such differences are far smaller than the gap between the
+best scores, so the generated text stayed the same; with a real model over thousands of tokens
+a near-tie eventually meets a last-bit change, and the text forks.
 
 A GPU adds more such knobs: kernels picked by the batch's shape, atomics and split-K
 reductions whose order depends on scheduling, and, on a serving node, the *other* requests
@@ -116,15 +116,18 @@ batched with yours. That is why APUS relies on batch-invariant GPU kernels.
   generation, so an earlier request cannot change a later answer);
 - always seed the sampler (a request without a seed gets 0).
 
-A node that runs the same model differently is caught, and named, by the receipt check:"""),
+The receipt check compares what matters, the response, and names apart (`environment`) the
+settings in which the verifying node differs. Here Bob evaluates prompts 1 token per pass, the
+setting that changed bits above: the text is the same, so the receipt verifies, and the report
+says what differed."""),
     ("code", """alice = aolab.Node(name="alice")
-bob = aolab.Node(name="bob", config={"inference-settings": {"n_batch": 4}})
+bob = aolab.Node(name="bob", config={"inference-settings": {"n_batch": 1}})
 for node in (alice, bob):
     inference.add_model(node, path)
 receipt = alice.resolve({"device": "inference@1.0"},
                         {"path": "completions", "prompt": PROMPT, "max_tokens": 16})["receipt"]
 report = bob.resolve(receipt, "verify")
-report["verified"], report["differences"]"""),
+report["verified"], report["differences"], report["environment"]"""),
     ("md", """## On your own
 Extend the experiment: does a longer prompt (say, the whole corpus, `llm_model.CORPUS`, cut to
 200 tokens) make the batch size matter more? Make `run` take the prompt as an argument, rerun
