@@ -19,8 +19,11 @@ Keys (APUS's exports):
     the runtime (llama.cpp version, CPU or GPU build, system info).
 ``compute``
     as a process's execution device: the scheduled message's ``data`` (or
-    ``prompt``) is the prompt; the answer goes back in the outbox to the
-    message's ``from-process`` with ``action: Inference-Response``.
+    ``prompt``) is the prompt, its keys (else the process's) the parameters;
+    the answer goes back in the outbox to the message's ``from-process`` with
+    ``action: Inference-Response`` (``Inference-Error`` and ``results/error``
+    for a bad request: the process goes on with its next slot).  The sender is
+    whoever the message names: an unsigned claim, as in any AO outbox.
 
 Request keys: ``model`` (an ID of :func:`models`; may be left out when the node
 has one model), ``prompt`` / ``messages``, ``max_tokens`` (16), ``temperature``
@@ -273,12 +276,19 @@ def compute(base, request, opts):
                 asked[key] = found[0]
                 break
     prompt = message.get("prompt", message.get("data"))
-    answer = _generate("completions", {**asked, "prompt": prompt}, opts)
+    sender = message.get("from-process")
+    reply = {"target": sender} if isinstance(sender, str) and ids.is_id(sender) else None
+    try:
+        answer = _generate("completions", {**asked, "prompt": prompt}, opts)
+    except MessageError as exc:  # a bad message fails its slot's answer, not the process
+        results = {"error": str(exc), "outbox": {}}
+        if reply:
+            results["outbox"]["1"] = {**reply, "action": "Inference-Error", "data": str(exc)}
+        return {**base, "results": results}
     text = answer["choices"][0]["text"]
     results = {"data": text, "receipt": answer["receipt"], "outbox": {}}
-    sender = message.get("from-process")
-    if isinstance(sender, str) and ids.is_id(sender):
-        results["outbox"]["1"] = {"target": sender, "action": "Inference-Response", "data": text,
+    if reply:
+        results["outbox"]["1"] = {**reply, "action": "Inference-Response", "data": text,
                                   "model": answer["model"],
                                   "receipt-id": ids.id(answer["receipt"])}
     served = _int(base.get("served", 0), "served") + 1

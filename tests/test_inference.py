@@ -239,7 +239,7 @@ def test_another_node_verifies_a_generation_by_re_executing_it(model_path):
 
 @llm
 @pytest.mark.parametrize("key, value", [("seed", 99), ("prompt", "a different prompt"),
-                                        ("temperature", 0.1)])
+                                        ("temperature", 0.1), ("model", "m" * 43)])
 def test_a_receipt_whose_request_was_changed_names_the_change(model_path, key, value):
     alice, bob = _node("r-alice", model_path), _node("r-bob", model_path)
     receipt = alice.resolve(INFER, _ask("a model is", seed=4))["receipt"]
@@ -247,7 +247,8 @@ def test_a_receipt_whose_request_was_changed_names_the_change(model_path, key, v
     forged = {**receipt, "request": {**receipt["request"], key: value}}
     report = bob.resolve(forged, "verify")
     assert report["verified"] is False
-    assert sorted(report["differences"]) == [f"request/{key}"]
+    # named, and nothing else (a changed model also disagrees with the receipt's model-id)
+    assert set(report["differences"]) - {"model-id"} == {f"request/{key}"}
     assert report["differences"][f"request/{key}"]["claimed"] == value
 
 
@@ -340,3 +341,16 @@ def test_a_process_asks_for_inference_and_gets_the_answer_through_its_schedule(m
                                    "max_tokens": 12, "temperature": 0})
     assert answer["data"] == expected["choices"][0]["text"]
     assert answer["receipt"]["response"]["choices"] == expected["receipt"]["response"]["choices"]
+
+
+@llm
+def test_a_bad_message_gets_an_error_answer_and_the_process_goes_on(model_path):
+    lab = _node("ao-errors", model_path)
+    server, client = _inference_pair(lab, llm_model.model_id(model_path))
+    sender = ids.id(client)
+    lab.schedule(server, {"action": "Infer", "from-process": sender, "seed": "not a number",
+                          "data": "a"})
+    lab.schedule(server, {"action": "Infer", "from-process": sender, "data": "a slot"})
+    failed = lab.compute(server, slot=0)["results"]
+    assert "seed" in failed["error"] and failed["outbox"]["1"]["action"] == "Inference-Error"
+    assert lab.compute(server, slot=1)["results"]["outbox"]["1"]["action"] == "Inference-Response"
