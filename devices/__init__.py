@@ -25,5 +25,5 @@ DEVICES = {
     "simple-pay@1.0": "devices.simple_pay",
     "p4@1.0": "devices.p4",
     "inference@1.0": "devices.inference",
-    "inference-receipt@1.0": "devices.inference_receipt",
+    "inference_receipt@1.0": "devices.inference_receipt",
 }

@@ -40,7 +40,7 @@ may ask (``inference-max-tokens``, 256): a request may stay under the limit,
 never raise it.  Models are registered with :func:`add_model` (any GGUF file;
 :func:`aolab.llm_model.tiny_model` makes a tiny one with no download).
 
-Each result carries a ``receipt``: an ``inference-receipt@1.0`` message with
+Each result carries a ``receipt``: an ``inference_receipt@1.0`` message with
 the request (defaults filled in), the response, the model ID, the runtime and
 the settings; ``resolve(receipt, "verify")`` re-executes it on a node and names
 what differs.
@@ -58,7 +58,10 @@ what differs.
 >>> answer["receipt"]["model-id"] == model
 True
 
-Reference: APUS hb-apus-devices docs/inference.md (inference@1.0, inference_receipt@1.0).
+Not here: APUS's ``v1`` export (OpenAI's URL paths), ``tee=true`` attestation
+(``sev_gpu@1.0``), relaying to a separate server (llama.cpp or SGLang).
+
+Reference: apuslabs/hb-apus-devices docs/inference.md (inference@1.0).
 """
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ from aolab.llm_model import model_id
 from aolab.resolve import resolve_status
 
 NAME = "inference@1.0"
-RECEIPT = "inference-receipt@1.0"
+RECEIPT = "inference_receipt@1.0"
 #: What a request gets for a key it leaves out (llama.cpp server's sampling defaults; seed 0).
 DEFAULTS = {"max_tokens": 16, "temperature": 0.8, "top_p": 0.95, "top_k": 40, "seed": 0,
             "stream": False}
@@ -255,11 +258,12 @@ def _response(kind: str, stated: dict, text: str, finish: str, usage) -> dict:
 
 
 def receipt(stated: dict, response: dict, settings: dict) -> dict:
-    """The ``inference-receipt@1.0`` message of one generation."""
+    """The ``inference_receipt@1.0`` message of one generation (``model-sha256``:
+    APUS's field, the model ID in hexadecimal)."""
     return {"device": RECEIPT, "request": stated, "request-id": ids.id(stated),
             "response": response, "response-id": ids.id(response),
-            "model-id": stated["model"], "runtime": runtime_description(),
-            "settings": dict(settings)}
+            "model-id": stated["model"], "model-sha256": ids.native_id(stated["model"]).hex(),
+            "runtime": runtime_description(), "settings": dict(settings)}
 
 
 # -- as a process's execution device -------------------------------------------------

@@ -1,9 +1,10 @@
-"""inference-receipt@1.0: what one generation of inference@1.0 computed, and its check.
+"""inference_receipt@1.0: what one generation of inference@1.0 computed, and its check.
 
 A receipt (APUS's ``inference_receipt@1.0``) is a message that states a
 generation: ``request`` (model, prompt or messages, every sampling parameter,
 defaults filled in) and its ``request-id``, ``response`` and its
-``response-id``, ``model-id`` (the hash of the model file), ``runtime``
+``response-id``, ``model-id`` (the hash of the model file; ``model-sha256``
+the same in hexadecimal, APUS's field), ``runtime``
 (llama.cpp, its binding and version, CPU or GPU) and ``settings`` (how the node
 ran the model).  APUS's receipt hashes request and response and names the
 model; its own docs note that a declared model hash does not prove which model
@@ -40,6 +41,11 @@ True
 >>> report = bob.resolve(forged, "verify")
 >>> report["verified"], sorted(report["differences"])
 (False, ['request/seed'])
+
+Not here: APUS's ``verify-hashpath`` (``Node.verify`` re-executes a result from
+its hashpath) and ``publish`` (ANS-104 upload), GPU inventory and attestation.
+
+Reference: apuslabs/hb-apus-devices docs/inference.md (inference_receipt@1.0).
 """
 from __future__ import annotations
 
@@ -47,7 +53,7 @@ from aolab import ids
 from aolab.errors import AolabError, MessageError, StoreError
 from aolab.resolve import resolve_status
 
-NAME = "inference-receipt@1.0"
+NAME = "inference_receipt@1.0"
 GENERATOR = "inference@1.0"
 
 
@@ -73,6 +79,9 @@ def verify(base, request, opts):
                                       "found": ids.id(claimed["response"])}
     if stated.get("model") != claimed.get("model-id"):
         differences["model-id"] = {"claimed": claimed.get("model-id"), "found": stated.get("model")}
+    if "model-sha256" in claimed and claimed["model-sha256"] != _hex(claimed.get("model-id")):
+        differences["model-sha256"] = {"claimed": claimed["model-sha256"],
+                                       "found": _hex(claimed.get("model-id"))}
     try:
         status, again = resolve_status({"device": GENERATOR}, executed, opts)
     except AolabError as exc:
@@ -125,6 +134,10 @@ def _diff(claimed, found, prefix: str = "") -> dict:
     if claimed == found and type(claimed) is type(found):
         return {}
     return {prefix.rstrip("/"): {"claimed": claimed, "found": found}}
+
+
+def _hex(model_id):
+    return ids.native_id(model_id).hex() if ids.is_id(model_id) else None
 
 
 def _original(request_id, opts):

@@ -1,4 +1,4 @@
-"""inference@1.0 and inference-receipt@1.0: OpenAI-shaped answers from llama.cpp,
+"""inference@1.0 and inference_receipt@1.0: OpenAI-shaped answers from llama.cpp,
 deterministic, recorded, and verified by re-execution on another node.
 
 Tests that run a model skip, with the reason, where the ``[llm]`` extra
@@ -262,6 +262,8 @@ def test_a_receipt_naming_another_model_is_detected(model_path, tmp_path):
                                         temperature=0))["receipt"]
     forged = {**receipt, "model-id": llm_model.model_id(other)}
     assert "model-id" in alice.resolve(forged, "verify")["differences"]
+    hexed = {**receipt, "model-sha256": hashlib.sha256(other.read_bytes()).hexdigest()}
+    assert set(alice.resolve(hexed, "verify")["differences"]) == {"model-sha256"}
     # a consistent forgery (request re-hashed) is caught by re-execution: the response differs
     request = {**receipt["request"], "model": llm_model.model_id(other)}
     consistent = {**forged, "request": request, "request-id": ids.id(request)}

@@ -56,7 +56,7 @@ a seed gets seed 0: a verifiable device never picks one by itself."""),
     ("code", """lab.resolve(INFER, {"path": "chat", "max_tokens": 24, "seed": 3,
                     "messages": [{"role": "user", "content": "what is a hashpath"}]})["choices"]"""),
     ("md", """## The receipt
-Every answer carries an `inference-receipt@1.0` message: the request with every default filled
+Every answer carries an `inference_receipt@1.0` message: the request with every default filled
 in, the response, their IDs, the model ID, the runtime and the node's settings (context size,
 batch size, threads, GPU layers)."""),
     ("code", """receipt = greedy["receipt"]
