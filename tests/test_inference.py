@@ -356,3 +356,11 @@ def test_a_bad_message_gets_an_error_answer_and_the_process_goes_on(model_path):
     failed = lab.compute(server, slot=0)["results"]
     assert "seed" in failed["error"] and failed["outbox"]["1"]["action"] == "Inference-Error"
     assert lab.compute(server, slot=1)["results"]["outbox"]["1"]["action"] == "Inference-Response"
+
+
+@llm
+def test_a_request_longer_than_the_context_gets_a_clear_error(model_path):
+    lab = _node("context", model_path)
+    with pytest.raises(MessageError, match="n_ctx is 512"):
+        lab.resolve(INFER, _ask("a " * 400, max_tokens=200))
+    assert lab.resolve(INFER, _ask("a"))["choices"]
