@@ -52,10 +52,10 @@ except aolab.errors.AolabError as error:
     ("code", """lab.resolve(started, {"path": "compute", "function": "fac", "parameters": [6.0]})["results"]["output"]"""),
     ("md", """## On your own
 Call `fac` with `7.0` on `started`, and store the factorial it returns (a float) in `mine`."""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 mine = None"""),
     ("solution", """mine = lab.resolve(started, {"path": "compute", "function": "fac", "parameters": [7.0]})["results"]["output"][0]
 mine"""),
-    ("code", """assert mine == 5040.0
-"checked\""""),
+    ("check", """from exercises import check_07
+check_07(mine)"""),
 ]
