@@ -14,7 +14,7 @@ AO_CORE = """digraph ao {
 }"""
 
 HYPERBEAM = """digraph hyperbeam {
-  rankdir=LR; bgcolor="transparent"; compound=true;
+  rankdir=TB; bgcolor="transparent"; compound=true;
   node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", fillcolor="#ffffff"];
   edge [fontname="Helvetica", fontsize=10];
   client [label="you\\n(HTTP, or a notebook)", shape=ellipse, fillcolor="#f5f0c8"];

@@ -164,7 +164,8 @@ product = alice.resolve({"device": "my-calculator@1.0"},
                         {"path": "calculate", "operation": "multiply", "operand1": "6", "operand2": "7"})
 product["result"], bob.verify(product, source=alice)"""),
     ("code", """carol = aolab.Node(name="carol", network=net)
-carol.verify(product, source=alice)"""),
+report = carol.verify(product, source=alice)
+bool(report), report.divergence["reason"].split(";")[0]"""),
     ("md", """## On your own
 Give your device file a `modulo` operation (`OPERATIONS["modulo"] = ...`), refusing a zero
 divisor as `divide` does: edit the `%%writefile` cell above and run it again (or write the file
