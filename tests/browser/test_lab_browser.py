@@ -8,8 +8,10 @@ Jupyter config/data/runtime/settings dirs) over a temporary COPY of ``notebooks/
   panel); then its outputs are cleared, every cell is run from the Run menu, and it
   fails on an error output, a page error, or a picture or output wider than the panel;
   the exercise's check must still say "Not yet" (Run All never answers for the learner);
-* ``00-tour.ipynb`` also: the Merkle tree and the stepper widget render, and moving
-  the stepper (arrow key on the slider, then the "next" button) changes the frame.
+* ``00-tour.ipynb`` also: the Merkle tree and the stepper widget render, moving the
+  stepper (arrow key on the slider, then the "next" button) changes the frame, and a
+  learner who uncomments the ``%load`` cell, runs it twice and runs the check gets
+  "Checked".
 
 Screenshots go to ``build/browser/`` (or ``$AOLAB_BROWSER_OUT``), with the server log:
 ``NN-opened.png`` and ``NN-after-run-all.png`` per notebook.
@@ -460,6 +462,26 @@ def test_tour_runs_in_jupyterlab(lab_server, page):
     assert "step 2 of" in third["text"], third["text"]
     stepper.screenshot(path=str(OUT / "05-stepper-after-next.png"))
     timings["stepper"] = time.monotonic() - t2
+
+    # The learner asks for the solution: uncomment %load, run (it loads), run again, check.
+    t3 = time.monotonic()
+    loader = _cell_with_source(page, "%load solutions/")
+    loader.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("%load solutions/00-tour.py")
+    page.keyboard.press("Shift+Enter")
+    loader = _cell_with_source(page, "mine = lab.resolve(base")
+    page.wait_for_timeout(500)
+    loader.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    check = _cell_with_source(page, "check_00(mine, base)")
+    page.wait_for_timeout(500)
+    check.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("el => el.textContent.includes('Checked:')",
+                           arg=check.locator(".jp-OutputArea").element_handle())
+    check.screenshot(path=str(OUT / "06-solution-loaded-and-checked.png"))
+    timings["solution"] = time.monotonic() - t3
 
     print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     print(f"screenshots in {OUT}")
