@@ -164,6 +164,8 @@ def build(name: str, cells, *, order=None, titles=None, terms=None) -> pathlib.P
     titles = titles or {name: title_of(cells)}
     numbers = {n.split("-")[0]: n for n in order}
     words = glossary_words(cells, terms) if terms else []
+    for stale in [*SOLUTIONS.glob(f"{name}.py"), *SOLUTIONS.glob(f"{name}-[0-9]*.py")]:
+        stale.unlink()  # solutions are written afresh from the source
     made, solutions = [], 0
     for kind, src in cells:
         if kind == "md":

@@ -470,6 +470,9 @@ def test_tour_runs_in_jupyterlab(lab_server, page):
     page.keyboard.press("Control+A")
     page.keyboard.type("%load solutions/00-tour.py")
     page.keyboard.press("Shift+Enter")
+    loaded = page.locator(".jp-Notebook .jp-CodeCell",
+                          has=page.locator(".jp-InputArea-editor", has_text="mine = lab.resolve(base"))
+    loaded.first.wait_for(timeout=30_000)  # %load replaced the cell's text with the solution
     loader = _cell_with_source(page, "mine = lab.resolve(base")
     page.wait_for_timeout(500)
     loader.locator(".cm-content").click()
