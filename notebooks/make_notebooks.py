@@ -186,6 +186,8 @@ def build(name: str, cells, *, order=None, titles=None, terms=None) -> pathlib.P
     if name in order:
         made.insert(1, nbformat.v4.new_markdown_cell(navigation(name, order, titles, words)))
         made.append(nbformat.v4.new_markdown_cell(navigation(name, order, titles)))
+    for index, cell in enumerate(made):  # stable ids: a rebuild changes only what changed
+        cell["id"] = f"{name[:40]}-{index}"
     nb.cells = made
     path = HERE / f"{name}.ipynb"
     nbformat.write(nb, path)

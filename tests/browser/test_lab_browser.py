@@ -491,6 +491,30 @@ def test_tour_runs_in_jupyterlab(lab_server, page):
     _close(page, url, token)
 
 
+def test_links_lead_to_the_glossary_word_and_the_next_notebook(lab_server, page):
+    url, token, _ = lab_server
+    page.goto(f"{url}/lab/tree/02-hashpaths.ipynb?reset&token={token}")
+    nav = page.locator(".jp-Notebook .jp-MarkdownCell").nth(1)
+    nav.wait_for()
+    _dismiss_kernel_dialog(page)
+    nav.locator("a", has_text=re.compile(r"^Hashpath$")).click()
+    tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text="glossary.ipynb")
+    tab.wait_for()
+    heading = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) h2", has_text=re.compile(r"^Hashpath"))
+    heading.first.wait_for()
+    page.wait_for_function("el => { const r = el.getBoundingClientRect(); "
+                           "return r.top >= 0 && r.top < window.innerHeight; }",
+                           arg=heading.first.element_handle())
+    page.screenshot(path=str(OUT / "07-glossary-link.png"))
+    page.goto(f"{url}/lab/tree/02-hashpaths.ipynb?reset&token={token}")
+    nav = page.locator(".jp-Notebook .jp-MarkdownCell").nth(1)
+    nav.wait_for()
+    _dismiss_kernel_dialog(page)
+    nav.locator("a", has_text="→").click()
+    page.locator(".lm-TabBar-tab.lm-mod-current", has_text="03-devices-and-resolution.ipynb").wait_for()
+    _close(page, url, token)
+
+
 # -- every notebook ---------------------------------------------------------------------------
 ALL_NOTEBOOKS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 LONG_RUN_TIMEOUT = 900  # s: the research notebooks compute 20,000+ slots
