@@ -160,6 +160,7 @@ def build(name: str, cells, *, order=None, titles=None, terms=None) -> pathlib.P
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    navigate = order is not None and name in order
     order = order or [name]
     titles = titles or {name: title_of(cells)}
     numbers = {n.split("-")[0]: n for n in order}
@@ -183,7 +184,7 @@ def build(name: str, cells, *, order=None, titles=None, terms=None) -> pathlib.P
             if source.startswith("# NBVAL_IGNORE_OUTPUT\n"):
                 source, tags = source.split("\n", 1)[1], tags + ["nbval-ignore-output"]
             made.append(_code(source, *tags))
-    if name in order:
+    if navigate:
         made.insert(1, nbformat.v4.new_markdown_cell(navigation(name, order, titles, words)))
         made.append(nbformat.v4.new_markdown_cell(navigation(name, order, titles)))
     for index, cell in enumerate(made):  # stable ids: a rebuild changes only what changed
