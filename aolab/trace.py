@@ -171,7 +171,11 @@ class Trace(Recorder):
 
         columns = ["step", "parent", "depth", "device", "key", "status",
                    "base", "request", "result", "hashpath", "ms"]
-        return pd.DataFrame([{c: r[c] for c in columns} for r in self.records], columns=columns)
+        table = pd.DataFrame([{c: r[c] for c in columns} for r in self.records], columns=columns)
+        # integers with gaps stay integers (pandas' nullable Int64: <NA>, not 3.0/NaN)
+        for column in ("step", "parent", "depth"):
+            table[column] = table[column].astype("Int64")
+        return table
 
     def show(self, **view):
         """The Merkle execution tree drawn for Jupyter (see :func:`aolab.viz.show`)."""

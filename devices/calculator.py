@@ -8,7 +8,9 @@ is a message with ``result``, ``operation`` and the two operands.
 
 Where the guide's device silently answers 0.0 for an unknown operation, this one
 refuses with a clear error: an unknown operation, an operand that is not a
-number, a division by zero.
+(finite) number, a division by zero.  Notebook 08 writes the same device in a
+cell, line for line (``tests/test_calculator.py`` checks they answer alike),
+then as a file of its own in a folder a node loads.
 
 >>> import aolab
 >>> aolab.resolve({"device": "calculator@1.0"},
@@ -24,7 +26,12 @@ import math
 from aolab.errors import MessageError
 
 NAME = "calculator@1.0"
-OPERATIONS = ("add", "subtract", "multiply", "divide")
+OPERATIONS = {
+    "add": lambda a, b: a + b,
+    "subtract": lambda a, b: a - b,
+    "multiply": lambda a, b: a * b,
+    "divide": lambda a, b: a / b,
+}
 
 
 def info():
@@ -35,27 +42,24 @@ def calculate(base, request):
     """``operand1 <operation> operand2`` (see the module doc)."""
     operation = str(request.get("operation", "")).lower()
     if operation not in OPERATIONS:
-        raise MessageError(f"calculator@1.0: unknown operation {request.get('operation')!r} "
+        raise MessageError(f"{NAME}: unknown operation {request.get('operation')!r} "
                            f"(expected one of {', '.join(OPERATIONS)})", key="operation", device=NAME)
-    first, second = _number(request, "operand1"), _number(request, "operand2")
-    if operation == "divide" and second == 0:
-        raise MessageError("calculator@1.0: division by zero (operand2 is 0)", key="operand2",
-                           device=NAME)
-    result = {"add": first + second, "subtract": first - second,
-              "multiply": first * second, "divide": first / second if second else 0.0}[operation]
-    return {"result": result, "operation": operation, "operand1": first, "operand2": second}
+    a, b = number(request, "operand1"), number(request, "operand2")
+    if operation == "divide" and b == 0:
+        raise MessageError(f"{NAME}: division by zero (operand2 is 0)", key="operand2", device=NAME)
+    return {"result": OPERATIONS[operation](a, b), "operation": operation,
+            "operand1": a, "operand2": b}
 
 
-def _number(request, key: str) -> float:
+def number(request, key: str) -> float:
+    """The request's *key* as a finite number (operands arrive as strings, as over HTTP)."""
     if key not in request:
-        raise MessageError(f"calculator@1.0: the request has no {key!r}", key=key, device=NAME)
+        raise MessageError(f"{NAME}: the request has no {key!r}", key=key, device=NAME)
     raw = request[key]
     try:
-        value = float(raw.strip() if isinstance(raw, str) else raw)
+        value = float(raw) if not isinstance(raw, bool) else math.nan
     except (TypeError, ValueError):
-        raise MessageError(f"calculator@1.0: {key} {raw!r} is not a number", key=key,
-                           device=NAME) from None
-    if isinstance(raw, bool) or not math.isfinite(value):
-        raise MessageError(f"calculator@1.0: {key} {raw!r} is not a finite number", key=key,
-                           device=NAME)
+        raise MessageError(f"{NAME}: {key} {raw!r} is not a number", key=key, device=NAME) from None
+    if not math.isfinite(value):
+        raise MessageError(f"{NAME}: {key} {raw!r} is not a finite number", key=key, device=NAME)
     return value

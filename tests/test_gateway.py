@@ -266,30 +266,6 @@ def test_a_fresh_node_recomputes_a_published_process_and_gets_the_published_stat
     assert aolab.hashpath(mine) == aolab.hashpath(state)
 
 
-def test_notebook_12_solution_passes_its_check():
-    """The solution (notebooks/solutions/nb12_arweave.py) run after the notebook's cells."""
-    import importlib.util
-    import pathlib
-
-    require("arlocal")
-    root = pathlib.Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("nb12", root / "notebooks" / "sources" / "nb12_arweave.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    code = [src for kind, src in module.CELLS if kind == "code"]
-    namespace: dict = {}
-    try:
-        for src in code[:-1]:
-            exec(compile(src, "nb12", "exec"), namespace)
-        assert namespace["check"](namespace["mine_slot1"]).startswith("Not yet")
-        exec(compile((root / "notebooks" / "solutions" / "nb12_arweave.py").read_text(), "solution", "exec"),
-             namespace)
-        assert namespace["check"](namespace["mine_slot1"]).startswith("Correct")
-    finally:
-        if "local" in namespace:
-            namespace["local"].stop()
-
-
 def test_plain_gateway_uploads_each_item_as_its_bytes():
     """A production gateway (a bundler) takes one data item per ``POST /tx``."""
     received = []

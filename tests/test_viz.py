@@ -506,3 +506,52 @@ def test_stepper_model_keeps_the_steps_it_was_made_with():
     lab.resolve({"a": 1}, "a")  # recorded after the model was made
     assert len(model) == 2 and model.frame(1)["steps"] == 2
     assert "of 2" in model.frame(1)["dot"]
+
+
+# -- fitting a notebook: labels, layout, size -------------------------------------------------
+def test_siblings_are_told_apart_by_what_their_step_changed():
+    lab = aolab.Node()
+    base = {"device": "message@1.0", "x": 1, "y": 2}
+    lab.resolve(base, {"path": "set", "x": 5})
+    lab.resolve(base, {"path": "set", "y": 7})
+    labels = [re.search(r'label="([^"]*)"', line).group(1) for line in node_lines(
+        to_dot(lab.trace.graph, legend=False)) if line.strip().startswith("s")]
+    assert labels[0].endswith("\\n{x: 5, ...}") and labels[1].endswith("\\n{y: 7, ...}"), labels
+
+
+def test_a_wide_fan_is_laid_out_left_to_right_and_a_chain_top_to_bottom():
+    lab = aolab.Node()
+    base = {"device": "message@1.0", "n": 0}
+    for i in range(8):
+        lab.resolve(base, {"path": "set", "n": i + 1})
+    assert 'rankdir="LR"' in to_dot(lab.trace.graph)
+    assert 'rankdir="TB"' in to_dot(lab.trace.graph, rankdir="TB")
+    chain = aolab.Node()
+    message = base
+    for i in range(4):
+        message = chain.resolve(message, {"path": "set", "n": i + 1})
+    assert 'rankdir="TB"' in to_dot(chain.trace.graph)
+
+
+def test_fit_svg_scales_wide_pictures_down_and_keeps_small_ones():
+    from aolab.viz.render import FIT_WIDTH, fit_svg
+
+    wide = '<svg width="1500pt" height="300pt" viewBox="0 0 1500 300"><g/></svg>'
+    fitted, width, height = fit_svg(wide)
+    assert (width, height) == (FIT_WIDTH, round(300 * FIT_WIDTH / 1500))
+    assert f'width="{FIT_WIDTH}px"' in fitted and 'viewBox="0 0 1500 300"' in fitted
+    small = '<svg width="300pt" height="60pt" viewBox="0 0 300 60">'
+    assert fit_svg(small)[1:] == (400, 80)
+
+
+@needs_dot
+def test_show_gives_jupyter_a_fitted_svg_and_a_png_for_untrusted_notebooks():
+    lab = aolab.Node()
+    base = {"device": "message@1.0", "n": 0}
+    for i in range(12):
+        lab.resolve(base, {"path": "set", "n": i + 1, "pad": "x" * 30})
+    data, metadata = show(lab.trace)._repr_mimebundle_()
+    assert set(data) == {"image/svg+xml", "image/png", "text/plain"}
+    assert data["image/png"][:4] == b"\x89PNG"
+    width = int(re.search(r'<svg[^>]*width="(\d+)px"', data["image/svg+xml"]).group(1))
+    assert width <= 880 and metadata["image/png"]["width"] == width

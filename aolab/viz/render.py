@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import pathlib
+import re
 import shutil
 import subprocess
 
@@ -180,16 +181,45 @@ def step_records(trace_or_records) -> list:
             for u, v, d in edges]
 
 
+FIT_WIDTH = 880   # px: the widest picture a notebook cell shows without a scroll bar
+
+
+def fit_svg(svg: str, max_width: int = FIT_WIDTH) -> tuple[str, int, int]:
+    """*svg* with its outer ``width``/``height`` scaled down (never up) so that it is
+    at most *max_width* pixels wide; its ``viewBox`` keeps the drawing whole.
+    Returns the SVG and its width and height in pixels.
+
+    >>> fit_svg('<svg width="1320pt" height="66pt" viewBox="0 0 1320 66">')[1:]
+    (880, 44)
+    """
+    found = re.search(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"\s+height="([\d.]+)(pt|px)?"', svg)
+    if found is None:
+        return svg, max_width, 0
+    scale = 4 / 3  # Graphviz writes points; a CSS pixel is 3/4 of a point
+    width = float(found.group(1)) * (scale if found.group(2) in (None, "pt") else 1)
+    height = float(found.group(3)) * (scale if found.group(4) in (None, "pt") else 1)
+    if width > max_width:
+        width, height = max_width, height * max_width / width
+    width, height = round(width), round(height)
+    head = found.group(0)
+    fitted = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"', f' width="{width}px" height="{height}px"',
+                    head, count=1)
+    return svg.replace(head, fitted, 1), width, height
+
+
 class Drawing:
-    """A drawn tree for Jupyter: shown as SVG; its text repr is stable.
+    """A drawn tree for Jupyter: shown as SVG (with a PNG copy); its text repr is stable.
 
     ``dot`` is the DOT text, ``tree`` the :class:`~aolab.viz.tree.TreeDot`.
-    When Graphviz is missing (or fails), Jupyter shows how to install it
-    (or the error) instead.
+    In Jupyter it is an ``image/svg+xml`` output at most :data:`FIT_WIDTH`
+    pixels wide, with the same picture as ``image/png``: JupyterLab shows SVG
+    only in a trusted notebook, and the PNG when a stored notebook is opened
+    untrusted.  When Graphviz is missing (or fails), Jupyter shows how to
+    install it (or the error) instead.
     """
 
-    def __init__(self, tree: TreeDot, steps: int):
-        self.tree, self.steps = tree, steps
+    def __init__(self, tree: TreeDot, steps: int, *, max_width: int = FIT_WIDTH):
+        self.tree, self.steps, self.max_width = tree, steps, max_width
         self.dot = tree.text
         self._svg = None
 
@@ -216,6 +246,16 @@ class Drawing:
             return None
         except GraphvizError as error:
             return f"<pre>{html.escape(str(error))}</pre>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        try:
+            svg, width, height = fit_svg(self.svg, self.max_width)
+            png = render(self.dot, "png")
+        except GraphvizError as error:
+            return {"text/html": f"<pre>{html.escape(str(error))}</pre>", "text/plain": repr(self)}
+        size = {"width": width, "height": height}
+        return ({"image/svg+xml": svg, "image/png": png, "text/plain": repr(self)},
+                {"image/png": size, "image/svg+xml": size})
 
     def save(self, path) -> pathlib.Path:
         """Write the drawing; the suffix chooses the format (``.dot``, ``.svg``, ``.png``...)."""

@@ -179,7 +179,7 @@ class Stepper:
         """Fill the output with frame *index*."""
         from IPython.display import HTML, SVG
 
-        from .render import GraphvizNotFound, render
+        from .render import GraphvizNotFound, fit_svg, render
 
         self.output.outputs = ()
         if len(self.model) == 0:
@@ -191,7 +191,7 @@ class Stepper:
             if index not in self._svg:
                 if len(self._svg) > 64:
                     self._svg.clear()
-                self._svg[index] = render(frame["dot"], "svg")
+                self._svg[index] = fit_svg(render(frame["dot"], "svg"))[0]
             self.output.append_display_data(SVG(self._svg[index]))
         except GraphvizNotFound as error:
             self.output.append_display_data(HTML(f"<pre>{html.escape(str(error))}</pre>"))

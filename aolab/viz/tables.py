@@ -148,9 +148,11 @@ def process_timeline(trace_or_records, keys=TIMELINE_KEYS):
         slot = request.get("slot") if isinstance(request, dict) else None
         rows.append({**{c: record.get(c) for c in TIMELINE_COLUMNS}, "slot": _as_int(slot)})
     table = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
-    slots = [s for s in table["slot"] if s is not None]
-    if all(isinstance(s, int) for s in slots):
+    slots = [row["slot"] for row in rows if row["slot"] is not None]
+    if all(isinstance(s, int) and not isinstance(s, bool) for s in slots):
         table["slot"] = table["slot"].astype("Int64")
+    for column in ("step", "parent", "depth"):
+        table[column] = table[column].astype("Int64")
     return table
 
 

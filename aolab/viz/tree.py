@@ -10,12 +10,17 @@ How the tree is drawn:
 * a node is a message (rounded box), a plain value (ellipse) or an error
   (octagon), filled with the colour of the device that produced it; its label
   is its short hashpath (each 43-character ID cut to 6 characters) and a
-  preview of the message; its tooltip holds the full hashpath;
+  preview of what the step changed (the keys whose value differs from the
+  step's base come first, so siblings can be told apart); its tooltip holds
+  the full hashpath;
 * an edge is a resolution step ``base -> result``, labelled ``step: key``
   (and the request's short ID when the request was a whole message);
 * the steps a device ran inside its handler (``parent`` is not None) are
   grouped in a box named after the outer step;
-* a legend lists the node kinds and the devices drawn.
+* a legend lists the node kinds and the devices drawn;
+* wide fans (many results of one base, or many separate computations) are
+  laid out left to right, so the picture grows downwards and fits a
+  notebook's width (``rankdir="auto"``, the default).
 
 Graphs larger than ``max_nodes`` are collapsed: around a focus ``step`` when
 one is given, else by depth (inner steps folded into their outer step), else
@@ -96,6 +101,44 @@ def format_message(value, width: int = 60, max_lines: int = 12) -> str:
     if len(keys) > max_lines:
         lines.append(f"... {len(keys) - max_lines} more keys")
     return "\n".join(lines) if lines else "{}"
+
+
+def changes_preview(message, base, limit: int = 30) -> str:
+    """A preview of *message* that leads with what differs from *base*.
+
+    The keys whose value is new or changed come first, then the keys *base*
+    lost (``-key``); keys left as they were are summarised as ``...``.  When
+    either is not a message, or they share no key and value (a key's value
+    read out of *base*), or nothing changed, it is :func:`preview`.
+
+    >>> changes_preview({"device": "stack@1.0", "n": 2}, {"device": "stack@1.0", "n": 1})
+    '{n: 2, ...}'
+    >>> changes_preview({"a": 1}, {"a": 1, "b": 2})
+    '{-b, ...}'
+    >>> changes_preview({"b": "RESULT"}, {"device": "message@1.0", "a": {"b": "RESULT"}})
+    "{b: 'RESULT'}"
+    """
+    if not isinstance(message, dict) or not isinstance(base, dict):
+        return preview(message, limit)
+    changed = {k: v for k, v in message.items()
+               if not _is_private(k) and (k not in base or not _same(base[k], v))}
+    removed = [k for k in base if k not in message and not _is_private(k)]
+    kept = len(message) - len(changed) - sum(1 for k in message if _is_private(k))
+    if not kept or (not changed and not removed):
+        return preview(message, limit)
+    text = _compact(changed, 0, limit)[1:-1] if changed else ""
+    text = ", ".join(p for p in [text, *(f"-{k}" for k in removed)] + (["..."] if kept else []) if p)
+    text = "{" + text + "}"
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - values that cannot be compared count as changed
+        return False
 
 
 def preview_line(text: str, width: int) -> str:
@@ -204,7 +247,7 @@ class _Plan:
 
 def to_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int | None = None,
            radius: int | None = None, depth: int | None = None, highlight=None,
-           legend: bool = True, links: bool = False, rankdir: str = "TB",
+           legend: bool = True, links: bool = False, rankdir: str = "auto",
            title: str | None = None) -> str:
     """DOT text of a trace's Merkle DAG.
 
@@ -232,6 +275,9 @@ def to_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int | 
         The drawing's title (by default it says what is drawn).
     links : bool
         Give each node a ``URL`` ``#row-N`` (the rows of the :func:`export` HTML).
+    rankdir : {"auto", "TB", "LR"}
+        Top to bottom, left to right, or (``auto``) whichever of the two
+        gives the narrower picture: wide fans are drawn left to right.
 
     Returns
     -------
@@ -256,7 +302,7 @@ def to_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int | 
 
 def tree_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int | None = None,
              radius: int | None = None, depth: int | None = None, highlight=None,
-             legend: bool = True, links: bool = False, rankdir: str = "TB",
+             legend: bool = True, links: bool = False, rankdir: str = "auto",
              title: str | None = None) -> TreeDot:
     """Like :func:`to_dot`, but return a :class:`TreeDot` (text, view drawn, counts).
 
@@ -273,6 +319,8 @@ def tree_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int 
     plan = _choose(graph, view, max_nodes, step, radius, depth, hl_steps, hl_nodes, links)
     if title is not None:
         plan.label = title
+    if rankdir == "auto":
+        rankdir = auto_rankdir(plan)
     text = _write(plan, legend, rankdir)
     drawn = len(plan.nodes)
     return TreeDot(text, plan.view, graph.number_of_edges(), graph.number_of_nodes(), drawn,
@@ -351,6 +399,10 @@ def _detail(graph, edges, hl_steps, hl_nodes, links, view, *, isolated=False,
     info = steps_info if steps_info is not None else {
         d.get("step"): (d.get("parent"), d.get("device"), d.get("key")) for _, _, d in edges}
     nodes_of = graph.nodes
+    made_by = {}  # result node -> the base of the step that produced it
+    for u, v, d in edges:
+        if nodes_of[v].get("step") == d.get("step"):
+            made_by.setdefault(v, u)
 
     def name_of(node) -> str:
         name = names.get(node)
@@ -364,8 +416,9 @@ def _detail(graph, edges, hl_steps, hl_nodes, links, view, *, isolated=False,
             if name in plan.nodes:
                 name = f"n{len(names)}"
             names[node] = name
+            base = made_by.get(node)
             plan.nodes[name] = _node_attrs(node, attrs, name, node in hl_nodes or step in hl_steps,
-                                           links)
+                                           links, None if base is None else nodes_of[base])
             plan.devices.add(attrs.get("device"))
             plan.kinds.add(attrs.get("kind", "message"))
         return name
@@ -395,14 +448,16 @@ def _add_cluster(plan, outer, info) -> None:
         outer = parent
 
 
-def _node_attrs(node, attrs, name, highlighted, links) -> dict:
+def _node_attrs(node, attrs, name, highlighted, links, base_attrs=None) -> dict:
     kind = attrs.get("kind", "message")
     hashpath, message, step = attrs.get("hashpath"), attrs.get("message"), attrs.get("step")
     if kind == "error":
         label = f"error at step {step}\n{preview(message, 30)}"
     else:
         shown = hashpath if hashpath is not None or str(node).startswith("unhashed:") else str(node)
-        label = short_hashpath(shown) + (f"\n{preview(message, 30)}" if "message" in attrs else "")
+        base = None if base_attrs is None else base_attrs.get("message")
+        label = short_hashpath(shown) + (f"\n{changes_preview(message, base, 30)}"
+                                         if "message" in attrs else "")
     style = ["filled"] + (["rounded"] if kind == "message" else []) + (
         ["bold"] if step is None else []) + (["dashed"] if hashpath is None else [])
     where = f"device: {attrs.get('device')}, " + ("input" if step is None else f"step: {step}")
@@ -651,6 +706,45 @@ def _summary_plan(graph, tally, alias, by) -> _Plan:
 
 def _group_text(group, prefix: str = "") -> str:
     return "an input message" if group == "inputs" else f"{prefix}{group[0]} {group[1]}"
+
+
+# -- layout -------------------------------------------------------------------
+NODE_WIDTH_TB = 200   # about the width (px) of one node in a row, top to bottom
+RANK_WIDTH_LR = 330   # about the width (px) of one rank drawn left to right (node + edge label)
+
+
+def auto_rankdir(plan: _Plan) -> str:
+    """``TB`` unless the widest row of the tree (its broadest fan, with every
+    separate computation side by side) would make a wider picture than its
+    ranks laid out left to right; then ``LR``."""
+    ranks = _ranks(plan)
+    if not ranks:
+        return "TB"
+    levels: dict = {}
+    for rank in ranks.values():
+        levels[rank] = levels.get(rank, 0) + 1
+    breadth, depth = max(levels.values()), len(levels)
+    return "LR" if depth * RANK_WIDTH_LR < breadth * NODE_WIDTH_TB else "TB"
+
+
+def _ranks(plan: _Plan) -> dict:
+    """The rank (longest edge count from an input) of every node drawn."""
+    heads: dict = {}
+    incoming = {name: 0 for name in plan.nodes}
+    for tail, head, attrs in plan.edges:
+        if tail in incoming and head in incoming and attrs.get("constraint") != "false":
+            heads.setdefault(tail, []).append(head)
+            incoming[head] += 1
+    rank = {name: 0 for name, n in incoming.items() if n == 0}
+    queue = list(rank)
+    while queue:  # Kahn's order: a node's rank is final once all its tails are done
+        tail = queue.pop()
+        for head in heads.get(tail, ()):
+            rank[head] = max(rank.get(head, 0), rank[tail] + 1)
+            incoming[head] -= 1
+            if incoming[head] == 0:
+                queue.append(head)
+    return rank
 
 
 # -- writing DOT ---------------------------------------------------------------

@@ -75,12 +75,10 @@ aolab.id(copied) == aolab.id({"a": "2"}) != aolab.id(signed)"""),
     ("md", """## On your own
 Make a message `mine` with two keys whose ID equals the vector named `two_keys`
 (hint: look at the vector's `msg`, then change its key order or case)."""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 mine = None"""),
     ("solution", """mine = {"B": "hello", "A": "1"}
 aolab.id(mine)"""),
-    ("code", """target = next(v for v in vectors if v["name"] == "two_keys")
-assert mine is not None and list(mine) != list(target["msg"])
-assert aolab.id(mine) == target["id"]
-"checked\""""),
+    ("check", """from exercises import check_01
+check_01(mine, vectors)"""),
 ]

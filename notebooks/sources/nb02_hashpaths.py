@@ -65,10 +65,10 @@ state["count"], len(aolab.hashpath(state))"""),
     ("md", """## On your own
 Compute by hand (with `hashlib`, `native` and `human`) the hashpath of `h2` from `h1`'s hashpath
 and the request `{"path": "mul", "x": 4}`; store it in `mine`."""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 mine = None"""),
     ("solution", """P, Q = aolab.hashpath(h1).split("/")
 mine = human(hashlib.sha256(native(P) + native(Q)).digest()) + "/" + aolab.id({"path": "mul", "x": 4})"""),
-    ("code", """assert mine == aolab.hashpath(h2)
-"checked\""""),
+    ("check", """from exercises import check_02
+check_02(mine, h2)"""),
 ]

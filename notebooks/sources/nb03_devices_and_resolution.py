@@ -52,7 +52,14 @@ except KeyNotFound as error:
 Every device module opens with the text a learner should read first:"""),
     ("code", """import devices.counter
 print(devices.counter.__doc__.split("\\n\\n")[0])"""),
-    ("code", """sorted(lab.registry.names())"""),
+    ("md", """The devices every node knows, from the table in `devices/__init__.py`. A module may be
+registered under two names: `wasm64@1.0` is aolab's second name for HyperBEAM's
+`wasm-64@1.0`, one device."""),
+    ("code", """import devices
+names_of = {}
+for name, module in sorted(devices.DEVICES.items()):
+    names_of.setdefault(module, []).append(name)
+sorted(" = ".join(names) for names in names_of.values())"""),
     ("md", """## Errors name what went wrong
 Unknown devices and keys give errors that name the device, the key and the message."""),
     ("code", """try:
@@ -63,9 +70,9 @@ except aolab.errors.AolabError as error:
 Register a device `upper@1.0` whose `default` handler answers any key with that key's value
 upper-cased (as a string), so that `lab.resolve({"device": "upper@1.0", "name": "ada"}, "name")`
 gives `"ADA"`."""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 """),
     ("solution", """lab.register_device("upper@1.0", {"info": lambda: {"default": lambda key, base: str(base[key]).upper()}})"""),
-    ("code", """assert lab.resolve({"device": "upper@1.0", "name": "ada"}, "name") == "ADA"
-"checked\""""),
+    ("check", """from exercises import check_03
+check_03(lab)"""),
 ]

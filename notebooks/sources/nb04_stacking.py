@@ -44,10 +44,10 @@ and returned it."""),
     ("md", """## On your own
 Build a stack of three `counter@1.0` devices starting from `count: 1` and resolve
 `{"path": "add", "amount": 2}` in fold mode; store the result in `mine`."""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 mine = None"""),
     ("solution", """mine = lab.resolve({"device": "stack@1.0", "count": 1,
                     "device-stack": ["counter@1.0"] * 3}, {"path": "add", "amount": 2})"""),
-    ("code", """assert mine["count"] == 7 and mine["device"] == "stack@1.0"
-"checked\""""),
+    ("check", """from exercises import check_04
+check_04(mine)"""),
 ]

@@ -51,10 +51,10 @@ copies = [other.schedule(again, a["body"]) for a in assignments]
     ("md", """## On your own
 Drop slot 1 from `assignments` (renumbering nothing) and store `check_chain`'s report in
 `mine`. Which slot does it name?"""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 mine = None"""),
     ("solution", """mine = scheduler.check_chain([assignments[0], *assignments[2:]])
 mine"""),
-    ("code", """assert mine["valid"] is False and mine["first-bad-slot"] == 1
-"checked\""""),
+    ("check", """from exercises import check_05
+check_05(mine)"""),
 ]

@@ -57,10 +57,10 @@ viz.process_timeline(timeline_lab.trace)[["step", "depth", "device", "key", "slo
     ("md", """## On your own
 Schedule `{"action": "reset", "amount": 100}` on `proc`, then store the state after that slot
 in `mine`."""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 mine = None"""),
     ("solution", """reset = lab.schedule(proc, {"action": "reset", "amount": 100})
 mine = lab.compute(proc, slot=reset["slot"])"""),
-    ("code", """assert mine["count"] == 100 and mine["at-slot"] == 4
-"checked\""""),
+    ("check", """from exercises import check_06
+check_06(mine)"""),
 ]

@@ -64,10 +64,10 @@ for code in ("return 1+1", "x = 41", "return x + 1"):
 [lab.compute(aos, slot=n)["results"]["data"] for n in (0, 2)]""", ["requires-tool:aos"]),
     ("md", """## On your own
 Call `fac` with `7.0` on `started`, and store the factorial it returns (a float) in `mine`."""),
-    ("code", """# your answer here
+    ("exercise", """# your answer here
 mine = None"""),
     ("solution", """mine = lab.resolve(started, {"path": "compute", "function": "fac", "parameters": [7.0]})["results"]["output"][0]
 mine"""),
-    ("code", """assert mine == 5040.0
-"checked\""""),
+    ("check", """from exercises import check_07
+check_07(mine)"""),
 ]

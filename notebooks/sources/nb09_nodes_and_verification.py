@@ -64,16 +64,16 @@ paid["count"], shop.config["simple-pay-ledger"][keys["bob"].address]"""),
 status, refusal"""),
     ("code", """shop.trace.steps()[["step", "parent", "device", "key", "status"]].head(8)"""),
     ("md", """## On your own
-Mallory asks Bob to trust a forged *middle* step: make `lie` a copy of `first` with
-`count: 500` stored in Alice's store under `first`'s hashpath (and its folded form), then let
-Carol verify `second` from Alice. Store the report in `mine`."""),
-    ("code", """# your answer here
+Alice computes a third step: `third = alice.resolve(second, {"path": "add", "amount": 1})`.
+Mallory makes a copy of `third` with another `count` and signs it with his own key, as above.
+Let Bob verify Mallory's copy, and store Bob's report in `mine`."""),
+    ("exercise", """# your answer here
 mine = None"""),
-    ("solution", """lie = {**first, "count": 500}
-alice.store.write_result(aolab.hashpath(first), lie)
-alice.store.write_result(aolab.hashpaths.compress(aolab.hashpath(first)), lie)
-mine = carol.verify(second, source=alice)
+    ("solution", """third = alice.resolve(second, {"path": "add", "amount": 1})
+copy = httpsig.sign({k: v for k, v in third.items() if k != "commitments"} | {"count": 1000},
+                    keys["mallory"])
+mine = bob.verify(copy)
 mine"""),
-    ("code", """assert not mine and mine.divergence["step"] == 0
-"checked\""""),
+    ("check", """from exercises import check_09
+check_09(mine)"""),
 ]

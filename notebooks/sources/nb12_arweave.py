@@ -100,19 +100,16 @@ from_alice["count"], from_mallory["count"], content_id(from_mallory) == content_
     ("md", """## On your own
 Alice computes slot 1 too. Publish that state under its hashpath, then make a new node with an
 empty store in front of the gateway, fetch the state **by its hashpath**, and store what you
-fetched in `mine_slot1`. (Hint: `store.publish_result`, `aolab.Node(store=[...])`, `fetch`.)"""),
-    ("code", """slot1 = lab.compute(proc, slot=1)
-# your answer here
-mine_slot1 = None"""),
-    ("code", """def check(answer):
-    if not isinstance(answer, dict):
-        return "Not yet: mine_slot1 should be the message you fetched (a dict)."
-    if answer.get("count") != slot1["count"]:
-        return f"Not quite: its count is {answer.get('count')!r}, slot 1's is {slot1['count']}."
-    if aolab.hashpath(answer) != aolab.hashpath(slot1):
-        return "Close: fetch it by its hashpath (aolab.hashpath(slot1)), not by its ID."
-    return "Correct: the state came back from Arweave with its hashpath."
-check(mine_slot1)"""),
+fetched in `mine`. (Hint: `store.publish_result`, `aolab.Node(store=[...])`, `fetch`.)"""),
+    ("code", """slot1 = lab.compute(proc, slot=1)"""),
+    ("exercise", """# your answer here
+mine = None"""),
+    ("solution", """store.publish_result(aolab.hashpath(slot1), slot1)
+reader_node = aolab.Node(name="slot1-reader", network=aolab.Network(),
+                         store=[aolab.MemoryStore(), GatewayStore(local.gateway(), trusted=[alice.address])])
+mine = reader_node.fetch(aolab.hashpath(slot1))"""),
+    ("check", """from exercises import check_12
+check_12(mine, slot1)"""),
     ("md", """## Stop the gateway
 arlocal runs until it is stopped by its process ID; its database was a temporary file."""),
     ("code", """local.stop()

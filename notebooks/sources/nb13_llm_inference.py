@@ -1,5 +1,7 @@
 """13 · LLM inference in AO: a device, a receipt, and a process that asks."""
 
+REQUIRES = ["llama-cpp"]   # the [llm] extra, installed by `make lab` and `make test`
+
 CELLS = [
     ("md", """# 13 · LLM inference in AO
 
@@ -131,17 +133,12 @@ same"""),
     ("md", """## On your own
 Mallory now changes the **prompt** of `receipt` (keep the rest as it is). Build her receipt,
 let Bob verify it, and keep the report in `mine`. Which key does the report name?
-(One answer: `notebooks/solutions/nb13_llm_inference.py`.)"""),
-    ("code", """# your answer here
+"""),
+    ("exercise", """# your answer here
 mine = None"""),
-    ("code", """def check(report):
-    if report is None:
-        return "Not answered yet: build the forged receipt, then mine = bob.resolve(forged, 'verify')."
-    if report.get("verified") is not False:
-        return "Bob verified it: did the receipt's request really change?"
-    if "request/prompt" not in report.get("differences", {}):
-        return "Not verified, but not for the prompt: change only receipt['request']['prompt']."
-    return "Right: the report names request/prompt."
-
-check(mine)"""),
+    ("solution", """forged = {**receipt, "request": {**receipt["request"], "prompt": "a device is"}}
+mine = bob.resolve(forged, "verify")
+mine["differences"]"""),
+    ("check", """from exercises import check_13
+check_13(mine)"""),
 ]

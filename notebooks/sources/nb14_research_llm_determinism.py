@@ -1,5 +1,7 @@
 """14 · Research: when does LLM inference stay bit-identical?"""
 
+REQUIRES = ["llama-cpp"]   # the [llm] extra, installed by `make lab` and `make test`
+
 CELLS = [
     ("md", """# 14 · Research: when does LLM inference stay bit-identical?
 
@@ -133,9 +135,19 @@ receipt = alice.resolve({"device": "inference@1.0"},
 report = bob.resolve(receipt, "verify")
 report["verified"], report["differences"], report["environment"]"""),
     ("md", """## On your own
-Extend the experiment: does a longer prompt (say, the whole corpus, `llm_model.CORPUS`, cut to
-200 tokens) make the batch size matter more? Make `run` take the prompt as an argument, rerun
-the grid, and compare `max_abs_diff`. On a machine with a GPU and a CUDA build
+Run the model once more with 2 threads and 16 prompt tokens per pass (`run(2, 16)`), and store
+in `mine` whether its scores are bit-identical to the reference scores (`True` or `False`).
+Then compare with the table above.
+
+To go further: does a longer prompt (say, the whole corpus, `llm_model.CORPUS`, cut to 200
+tokens) make the batch size matter more? Make `run` take the prompt as an argument, rerun the
+grid, and compare `max_abs_diff`. On a machine with a GPU and a CUDA build
 (`make llm LLM_CMAKE_ARGS=-DGGML_CUDA=on`, in a fresh `.venv`), run this notebook again: the
 GPU rows appear by themselves."""),
+    ("exercise", """# your answer here
+mine = None"""),
+    ("solution", """scores, _ = run(2, 16)
+mine = bool(np.array_equal(scores, reference_scores))"""),
+    ("check", """from exercises import check_14
+check_14(mine, table)"""),
 ]

@@ -1,0 +1,2 @@
+mine = lab.resolve(base, "a")
+aolab.hashpath(mine)

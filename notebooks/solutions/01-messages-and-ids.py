@@ -1,0 +1,2 @@
+mine = {"B": "hello", "A": "1"}
+aolab.id(mine)

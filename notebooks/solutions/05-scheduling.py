@@ -1,0 +1,2 @@
+mine = scheduler.check_chain([assignments[0], *assignments[2:]])
+mine

@@ -1,0 +1,2 @@
+reset = lab.schedule(proc, {"action": "reset", "amount": 100})
+mine = lab.compute(proc, slot=reset["slot"])
