@@ -87,6 +87,8 @@ def resolve_status(base, request, opts: dict | None = None, **options) -> tuple[
     if parts is None:
         raise PathError(f"request {_preview(request)} has no 'path': nothing to resolve", key="path")
     current, status = base, "ok"
+    if isinstance(base, dict) and getattr(_local, "depth", 0) == 0:
+        current = caller_base(base, opts)  # from outside the resolver: check what it claims
     single = len(parts) == 1
     for index, part in enumerate(parts):
         segment = parse_segment(part)
@@ -149,6 +151,47 @@ def with_device(message, device: str, opts) -> dict:
         raise PathError(f"'~{device}' applies to a message, not to {_preview(message)}", device=device)
     opts["registry"].load(device)  # fail early, naming the device
     return {**message, "device": device}
+
+
+def caller_base(base: dict, opts) -> dict:
+    """*base* as a caller hands it in, with any hashpath it claims checked.
+
+    Results are stored under the hashpaths of their bases, so a node keeps a
+    claimed ``priv/hashpath`` only when it computed it: its store holds that
+    very message (same public keys and values) under that hashpath.  Any other
+    claim is dropped, and the base counts as a message never computed (its
+    hashpath is its ID).  Without a store nothing is written, and the claim
+    stays the caller's own business (a verifier recomputes it anyway).
+    """
+    priv = base.get("priv")
+    if not isinstance(priv, dict) or "hashpath" not in priv:
+        return base
+    store = opts.get("store")
+    if store is None or opts.get("hashpath", "update") != "update":
+        return base
+    claim = priv["hashpath"]
+    if isinstance(claim, str) and "/" in claim and holds_result(store, claim, base):
+        return base
+    return without_hashpath(base)
+
+
+def holds_result(store, hashpath: str, message: dict) -> bool:
+    """True when *store* holds *message* (its public keys and values) under *hashpath*."""
+    try:
+        stored = store.read(hashpath)
+    except (AolabError, RecursionError):
+        return False
+    if stored is message:
+        return True
+    if not isinstance(stored, dict):
+        return False
+    public = [k for k in message if not (isinstance(k, str) and k[:4].lower() == "priv")]
+    if len(public) != sum(1 for k in stored if not (isinstance(k, str) and k[:4].lower() == "priv")):
+        return False
+    try:
+        return all(k in stored and (stored[k] is message[k] or stored[k] == message[k]) for k in public)
+    except RecursionError:
+        return False
 
 
 def load_base(key: str, device, opts) -> dict:
@@ -331,12 +374,25 @@ def _hashpath_inputs(base: dict, request: dict, device_value):
     if device_value is not None and not isinstance(device_value, (str, bytes)):
         return None, None  # an inline device (functions) has no ID
     try:
-        return hp.hashpath_of(base), _request_part(request)
+        return base_hashpath(base), _request_part(request)
     except EncodingError as exc:
         if holds_function(base) or holds_function(request):
             return None, None  # inline devices anywhere inside: no ID, as in HyperBEAM
         raise EncodingError(f"cannot compute the hashpath of a step: {exc}",
                             key=getattr(exc, "key", None), message=_preview(base)) from exc
+
+
+def base_hashpath(base: dict) -> str:
+    """The hashpath a step continues: the two-part hashpath the base carries (a
+    result), else the base's ID, recomputed (a one-part claim is never taken:
+    it would name another message's ID)."""
+    priv = base.get("priv")
+    carried = priv.get("hashpath") if isinstance(priv, dict) else None
+    if isinstance(carried, str) and "/" in carried:
+        return carried
+    if carried is not None:
+        base = without_hashpath(base)
+    return ids.id(base)
 
 
 _last_request: tuple = (None, None, None)
