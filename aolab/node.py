@@ -213,7 +213,9 @@ class Node:
         """Run an ``on/<name>`` hook message (dev_meta's pre/post-processing)."""
         messages = [base if base is not None else {}, request] if body is None else body
         hook_request = {"path": name, "request": request, "body": messages}
-        status, answer = _resolve.resolve_status(hook, hook_request, options)
+        # ``node-hook`` tells a device it runs as this node's hook (p4@1.0 and the ledger
+        # act only then): an option, which no message can set.
+        status, answer = _resolve.resolve_status(hook, hook_request, {**options, "node-hook": name})
         if status != "ok":
             return status, answer
         if isinstance(answer, dict) and "body" in answer and body is not None:
