@@ -21,7 +21,7 @@ from __future__ import annotations
 import weakref
 
 from . import resolve as _resolve
-from .errors import ResolutionError, StoreError
+from .errors import AolabError, ResolutionError, StoreError
 from .store import DiskStore, MemoryStore
 from .trace import Trace
 
@@ -192,7 +192,11 @@ class Node:
         request = _resolve.as_request(request)
         if request.get("commitments"):
             from .codecs import httpsig
-            found = httpsig.verified_signers(request)
+            try:
+                found = httpsig.verified_signers(request)
+            except (AolabError, TypeError, ValueError, AttributeError, KeyError, IndexError,
+                    RecursionError):  # commitments that are not commitments verify nothing
+                found = None
             if found is None:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
             options.setdefault("signers", found)

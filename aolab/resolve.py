@@ -35,7 +35,7 @@ from . import ids
 from .events import Recorder, StepFailed, StepFinished, StepStarted
 from .errors import AolabError, DeviceError, EncodingError, KeyNotFound, PathError, ResolutionError
 from .message import normalize_key
-from .path import parse_segment, path_parts
+from .path import MAX_PATH_SEGMENTS, parse_segment, path_parts
 from .registry import DEFAULT_DEVICE, Registry
 
 _event = tuple.__new__  # builds the named-tuple events without their Python-level __new__
@@ -86,6 +86,10 @@ def resolve_status(base, request, opts: dict | None = None, **options) -> tuple[
     parts = path_parts(request.get("path"))
     if parts is None:
         raise PathError(f"request {_preview(request)} has no 'path': nothing to resolve", key="path")
+    limit = opts.get("max_path_segments", MAX_PATH_SEGMENTS)
+    if len(parts) > limit:
+        raise PathError(f"request path names {len(parts):,} keys; this node resolves at most "
+                        f"{limit:,} in one request (max_path_segments)", key="path")
     current, status = base, "ok"
     if isinstance(base, dict) and getattr(_local, "depth", 0) == 0:
         current = caller_base(base, opts)  # from outside the resolver: check what it claims
@@ -344,7 +348,7 @@ def _link_result(raw, base, request, key, answering, device_value, opts):
             # a new message that copied its base's signatures: they signed the base, not it
             value = {k: v for k, v in value.items() if k != "commitments"}
         if status == "ok" and opts.get("hashpath", "update") == "update":
-            base_hp, part = _hashpath_inputs(base, request, device_value)
+            base_hp, part = _hashpath_inputs(base, request, device_value, opts)
             if base_hp is not None:
                 result_hp = hp.join(base_hp, part, _alg(base))
                 value = with_hashpath(value, result_hp)
@@ -369,26 +373,27 @@ def describe(message) -> str:
     return _preview(message, 60)
 
 
-def _hashpath_inputs(base: dict, request: dict, device_value):
+def _hashpath_inputs(base: dict, request: dict, device_value, opts=None):
     """``(base hashpath, request part)``; None for bases that cannot be hashed."""
     if device_value is not None and not isinstance(device_value, (str, bytes)):
         return None, None  # an inline device (functions) has no ID
     try:
-        return base_hashpath(base), _request_part(request)
-    except EncodingError as exc:
+        return base_hashpath(base, opts), _request_part(request)
+    except (EncodingError, UnicodeError, RecursionError) as exc:
         if holds_function(base) or holds_function(request):
             return None, None  # inline devices anywhere inside: no ID, as in HyperBEAM
-        raise EncodingError(f"cannot compute the hashpath of a step: {exc}",
-                            key=getattr(exc, "key", None), message=_preview(base)) from exc
+        raise EncodingError(f"cannot compute the hashpath of a step: {type(exc).__name__}: {exc}",
+                            key=getattr(exc, "key", None), message=_preview(base)) from None
 
 
-def base_hashpath(base: dict) -> str:
+def base_hashpath(base: dict, opts: dict | None = None) -> str:
     """The hashpath a step continues: the two-part hashpath the base carries (a
-    result), else the base's ID, recomputed (a one-part claim is never taken:
-    it would name another message's ID)."""
+    result), else the base's ID.  Where results are stored (a store in *opts*)
+    a one-part claim is never taken, the ID is recomputed: the claim would name
+    another message's ID, and the base would be stored under it."""
     priv = base.get("priv")
     carried = priv.get("hashpath") if isinstance(priv, dict) else None
-    if isinstance(carried, str) and "/" in carried:
+    if isinstance(carried, str) and ("/" in carried or not (opts or {}).get("store")):
         return carried
     if carried is not None:
         base = without_hashpath(base)
