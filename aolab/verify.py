@@ -53,7 +53,9 @@ class Report:
     def __repr__(self) -> str:
         if self.ok:
             return f"<verified: {self.checked} steps>"
-        return f"<NOT verified at step {self.divergence.get('step')}: {self.divergence.get('reason')}>"
+        step = self.divergence.get("step")
+        where = "" if step is None else f" at step {step}"
+        return f"<NOT verified{where}: {self.divergence.get('reason')}>"
 
 
 def content_id(message) -> str:
