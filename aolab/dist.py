@@ -45,7 +45,7 @@ from .errors import AolabError, DeviceError, KeyNotFound, ResolutionError
 from .ids import id as message_id
 from .message import get_key
 from .node import Network, Node
-from .resolve import answers, as_request, with_hashpath
+from .resolve import answers, as_request, base_hashpath, caller_base, with_hashpath
 from .store import storable
 from .verify import content_id
 
@@ -436,7 +436,9 @@ def resolve_sharded(base: dict, request, client=None, lab=None) -> dict:
     parts = _run_tasks(resolve_part, [(base, request, name) for name in names], client, "shard")
     combined = {part["name"]: part["value"] for part in parts if part["status"] == "ok"}
     alg = hp.algorithm_of(base)
-    base_hp, part = hp.hashpath_of(base), hp.request_part(request)
+    if lab is not None:  # a claimed hashpath is kept only if lab computed it (see resolve)
+        base = caller_base(base, lab.opts())
+    base_hp, part = base_hashpath(base, lab.opts() if lab is not None else None), hp.request_part(request)
     hashpath = hp.join(base_hp, part, alg)
     if lab is not None:
         lab.store.write_step(hashpath, combined, base_hp, base, part, request,
