@@ -91,8 +91,8 @@ def resolve_status(base, request, opts: dict | None = None, **options) -> tuple[
         raise PathError(f"request path names {len(parts):,} keys; this node resolves at most "
                         f"{limit:,} in one request (max_path_segments)", key="path")
     current, status = base, "ok"
-    if isinstance(base, dict) and getattr(_local, "depth", 0) == 0:
-        current = caller_base(base, opts)  # from outside the resolver: check what it claims
+    if isinstance(base, dict) and "priv" in base and getattr(_local, "depth", 0) == 0:
+        opts["caller-base"] = base  # from outside: what it claims is checked before it is used
     single = len(parts) == 1
     for index, part in enumerate(parts):
         segment = parse_segment(part)
@@ -158,7 +158,8 @@ def with_device(message, device: str, opts) -> dict:
 
 
 def caller_base(base: dict, opts) -> dict:
-    """*base* as a caller hands it in, with any hashpath it claims checked.
+    """*base* as a caller hands it in, with any hashpath it claims checked
+    (when a step's result is linked to it: a plain value stores nothing).
 
     Results are stored under the hashpaths of their bases, so a node keeps a
     claimed ``priv/hashpath`` only when it computed it: its store holds that
@@ -189,13 +190,16 @@ def holds_result(store, hashpath: str, message: dict) -> bool:
         return True
     if not isinstance(stored, dict):
         return False
-    public = [k for k in message if not (isinstance(k, str) and k[:4].lower() == "priv")]
-    if len(public) != sum(1 for k in stored if not (isinstance(k, str) and k[:4].lower() == "priv")):
-        return False
     try:
-        return all(k in stored and (stored[k] is message[k] or stored[k] == message[k]) for k in public)
+        return _public_items(stored) == _public_items(message)
     except RecursionError:
         return False
+
+
+def _public_items(message: dict) -> dict:
+    if "priv" not in message and not any(type(k) is str and k[:4].lower() == "priv" for k in message):
+        return message
+    return {k: v for k, v in message.items() if not (type(k) is str and k[:4].lower() == "priv")}
 
 
 def load_base(key: str, device, opts) -> dict:
@@ -348,6 +352,8 @@ def _link_result(raw, base, request, key, answering, device_value, opts):
             # a new message that copied its base's signatures: they signed the base, not it
             value = {k: v for k, v in value.items() if k != "commitments"}
         if status == "ok" and opts.get("hashpath", "update") == "update":
+            if base is opts.get("caller-base"):
+                base = caller_base(base, opts)
             base_hp, part = _hashpath_inputs(base, request, device_value, opts)
             if base_hp is not None:
                 result_hp = hp.join(base_hp, part, _alg(base))
