@@ -23,6 +23,12 @@ A key is exported unless ``info`` lists ``exports`` without it, or lists it in
 ``excludes``.  Handlers return a value (status ``ok``) or a ``(status, value)``
 pair; statuses other than ``ok`` stop a multi-part path early.
 
+What a caller hands in is not trusted: a base's claimed ``priv/hashpath`` is
+kept only when the node's store holds that very message under it
+(:func:`caller_base`), and a one-part claim (another message's ID) is never
+taken where results are stored (:func:`base_hashpath`); a request path names
+at most ``max_path_segments`` keys.
+
 Reference: HyperBEAM ``src/hb_ao.erl`` at b2743e4a.
 """
 from __future__ import annotations
