@@ -227,13 +227,16 @@ class Node:
         return "ok", answer
 
     def sign(self, message: dict) -> dict:
-        """*message* signed by this node's wallet (kept in the store under its hashpath)."""
+        """*message* signed by this node's wallet; a result this node computed
+        (its store holds it under its hashpath) is kept there signed.  A hashpath
+        the message merely claims is never written to."""
         from .codecs import httpsig
 
         signed = httpsig.sign(message, self.wallet)
         priv = message.get("priv")
-        if isinstance(priv, dict) and isinstance(priv.get("hashpath"), str):
-            self.store.write_result(priv["hashpath"], signed)
+        hashpath = priv.get("hashpath") if isinstance(priv, dict) else None
+        if isinstance(hashpath, str) and _resolve.holds_result(self.store, hashpath, message):
+            self.store.write_result(hashpath, signed)
         return signed
 
     # -- fetching and verifying ------------------------------------------------

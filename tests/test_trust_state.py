@@ -89,3 +89,18 @@ def test_property_no_forged_base_overwrites_a_stored_result(count, key):
     lab.resolve(forged, {"path": "add", "amount": 1})
     assert lab.read(aolab.hashpath(nxt)) == {k: v for k, v in nxt.items() if k != "priv"} | {
         "priv": {"hashpath": aolab.hashpath(nxt)}}
+
+
+def test_a_signing_node_never_stores_under_a_claim_passed_through_a_result():
+    """An inline device hands back a nested message claiming the victim's hashpath; the
+    node signs the result (force-signed) but writes nothing under the claim."""
+    from aolab import wallet
+
+    lab = aolab.Node(name="signer", operator_key=wallet.load(wallet.test_wallet_path("alice")),
+                     network=aolab.Network())
+    honest = lab.resolve({"device": "counter@1.0", "count": 1}, {"path": "add", "amount": 1})
+    victim_hp = aolab.hashpath(honest)
+    smuggled = {"count": 10**6, "priv": {"hashpath": victim_hp}}
+    passed = lab.resolve({"device": {"pick": lambda base: base["inner"]}, "inner": smuggled}, "pick")
+    assert passed["count"] == 10**6
+    assert lab.read(victim_hp)["count"] == 2
