@@ -45,7 +45,7 @@ from .errors import AolabError, DeviceError, KeyNotFound, ResolutionError
 from .ids import id as message_id
 from .message import get_key
 from .node import Network, Node
-from .resolve import answers, as_request, with_hashpath
+from .resolve import answers, as_request, base_hashpath, caller_base, with_hashpath
 from .store import storable
 from .verify import content_id
 
@@ -129,10 +129,13 @@ def compute_chunk(specs: list, slots: int | None, record: bool) -> list[dict]:
                             record, worker) for process, messages in specs]
 
 
-def verify_process(run: dict, messages: list, worker: str = IN_PROCESS) -> dict:
+def verify_process(run: dict, messages: list, worker: str = IN_PROCESS,
+                   process: dict | None = None) -> dict:
     """Re-execute one result of :func:`compute_process` and compare it.
 
-    Checks, in order: the process message has the claimed ID; the schedule's
+    *process* is the process that was asked for (when known): the run must be
+    of that process, and it is that process, not the one the run names, that
+    is re-executed.  Checks, in order: the process message has the claimed ID; the schedule's
     hash chain ends at the claimed head; the steps recomputed are the claimed
     ones (when the run carries steps); the final hashpath and the final content
     (:func:`aolab.verify.content_id`) are the claimed ones.  The row names the
@@ -142,7 +145,7 @@ def verify_process(run: dict, messages: list, worker: str = IN_PROCESS) -> dict:
     row = {"process_id": run["process_id"], "verified": False, "slot": None, "step": None,
            "key": None, "reason": None, "computed_by": run.get("worker"), "verified_by": worker}
     try:
-        row.update(_first_difference(run, messages))
+        row.update(_first_difference(run, messages, process))
     except (AolabError, ValueError, KeyError, TypeError) as exc:
         row.update(reason=f"re-execution failed: {type(exc).__name__}: {exc}")
     row["verified"] = row["reason"] is None
@@ -150,14 +153,18 @@ def verify_process(run: dict, messages: list, worker: str = IN_PROCESS) -> dict:
     return row
 
 
-def _first_difference(run: dict, messages: list) -> dict:
+def _first_difference(run: dict, messages: list, process: dict | None = None) -> dict:
     """What :func:`verify_process` found: ``{}`` when nothing differs."""
     last_slot = run["slots"] - 1
     claimed = run["state"]
     node = Node(name="verify", record=run.get("steps") is not None, network=Network())
-    spawned = node.spawn(run["process"])
+    if process is not None and message_id(node.spawn(run["process"])) != message_id(node.spawn(process)):
+        return {"reason": "the run is of another process than the one asked for"}
+    spawned = node.spawn(run["process"] if process is None else process)
     if message_id(spawned) != run["process_id"]:
         return {"reason": "the process message does not have the claimed process ID"}
+    if not isinstance(claimed, dict):
+        return {"reason": "the run's final state is not a message"}
     last = {}
     for message in messages:
         last = node.schedule(spawned, message)
@@ -199,7 +206,7 @@ def _first_step_difference(claimed: list, recomputed: list) -> dict:
 def verify_chunk(items: list) -> list[dict]:
     """:func:`verify_process` for each ``(run, messages)`` of a task."""
     worker = worker_address()
-    return [verify_process(run, messages, worker) for run, messages in items]
+    return [verify_process(run, messages, worker, *process) for run, messages, *process in items]
 
 
 def resolve_part(base: dict, request: dict, name: str) -> dict:
@@ -363,7 +370,8 @@ def compute_many(lab, processes, slots: int | None = None, client=None, record=N
             lab.store.write(run["process"])
             lab.store.write_result(run["hashpath"], run["state"])
     return Runs(results, [messages for _, messages in specs], seconds=seconds, workers=workers,
-                record=record, dashboard=_dashboard(client))
+                record=record, dashboard=_dashboard(client),
+                processes=[process for process, _ in specs])
 
 
 def verify_many(runs: "Runs", client=None, chunk: int | None = None, progress=None) -> "Report":
@@ -375,8 +383,11 @@ def verify_many(runs: "Runs", client=None, chunk: int | None = None, progress=No
     """
     workers = workers_of(client)
     by_worker: dict[str, list] = {}
-    for run, messages in zip(runs, runs.messages):
-        by_worker.setdefault(run["worker"], []).append((run, messages))
+    asked = runs.processes if runs.processes is not None else [None] * len(runs)
+    if len(asked) != len(runs) or len(runs.messages) != len(runs):
+        raise ValueError(f"verify_many: {len(runs)} results for {len(asked)} processes asked for")
+    for run, messages, process in zip(runs, runs.messages, asked):
+        by_worker.setdefault(run["worker"], []).append((run, messages, process))
     chunks, computed_by = [], []
     for worker in sorted(by_worker):
         for part in _chunks(by_worker[worker], chunk, len(workers)):
@@ -425,7 +436,9 @@ def resolve_sharded(base: dict, request, client=None, lab=None) -> dict:
     parts = _run_tasks(resolve_part, [(base, request, name) for name in names], client, "shard")
     combined = {part["name"]: part["value"] for part in parts if part["status"] == "ok"}
     alg = hp.algorithm_of(base)
-    base_hp, part = hp.hashpath_of(base), hp.request_part(request)
+    if lab is not None:  # a claimed hashpath is kept only if lab computed it (see resolve)
+        base = caller_base(base, lab.opts())
+    base_hp, part = base_hashpath(base, lab.opts() if lab is not None else None), hp.request_part(request)
     hashpath = hp.join(base_hp, part, alg)
     if lab is not None:
         lab.store.write_step(hashpath, combined, base_hp, base, part, request,
@@ -473,8 +486,10 @@ class Runs(Sequence):
     """
 
     def __init__(self, results: list, messages: list, *, seconds: float, workers: list,
-                 record: bool, dashboard: str | None = None):
+                 record: bool, dashboard: str | None = None, processes: list | None = None):
         self.results, self.messages = results, messages
+        #: The processes asked for (each run is checked to be of its own).
+        self.processes = processes
         self.seconds, self.workers, self.record = seconds, workers, record
         self.dashboard = dashboard
         self._trace = None

@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 
 from .codecs import httpsig
 from .errors import EncodingError
@@ -129,15 +130,18 @@ def native_id(human) -> bytes:
         raise EncodingError(f"{human!r} is not base64url") from None
 
 
+#: 43 base64url characters in canonical form: the last one carries 4 bits and two zero bits.
+_CANONICAL_ID = re.compile(r"[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]\Z")
+
+
 def is_id(value) -> bool:
-    """True for a 43-character base64url string that decodes to 32 bytes."""
-    if not isinstance(value, str) or len(value) != 43:
-        return False
-    try:
-        native_id(value)
-        return True
-    except EncodingError:
-        return False
+    """True for the canonical 43-character base64url spelling of 32 bytes (no
+    ``+``, ``/``, ``.`` or padding, so one ID has exactly one spelling).
+
+    >>> is_id("N0nIQ3Vna7YDxuRsaVTYeYS4glkmxD4HrUbZIwIvN_s"), is_id("../" * 14 + "x")
+    (True, False)
+    """
+    return isinstance(value, str) and len(value) == 43 and _CANONICAL_ID.match(value) is not None
 
 
 def short_id(value: str) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import weakref
 
 from . import resolve as _resolve
-from .errors import ResolutionError, StoreError
+from .errors import AolabError, ResolutionError, StoreError
 from .store import DiskStore, MemoryStore, StoreChain
 from .trace import Trace
 
@@ -196,7 +196,11 @@ class Node:
         request = _resolve.as_request(request)
         if request.get("commitments"):
             from .codecs import httpsig
-            found = httpsig.verified_signers(request)
+            try:
+                found = httpsig.verified_signers(request)
+            except (AolabError, TypeError, ValueError, AttributeError, KeyError, IndexError,
+                    RecursionError):  # commitments that are not commitments verify nothing
+                found = None
             if found is None:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
             # A signature vouches only for the keys it covers: act on those alone.
@@ -220,7 +224,9 @@ class Node:
         """Run an ``on/<name>`` hook message (dev_meta's pre/post-processing)."""
         messages = [base if base is not None else {}, request] if body is None else body
         hook_request = {"path": name, "request": request, "body": messages}
-        status, answer = _resolve.resolve_status(hook, hook_request, options)
+        # ``node-hook`` tells a device it runs as this node's hook (p4@1.0 and the ledger
+        # act only then): an option, which no message can set.
+        status, answer = _resolve.resolve_status(hook, hook_request, {**options, "node-hook": name})
         if status != "ok":
             return status, answer
         if isinstance(answer, dict) and "body" in answer and body is not None:
@@ -228,13 +234,16 @@ class Node:
         return "ok", answer
 
     def sign(self, message: dict) -> dict:
-        """*message* signed by this node's wallet (kept in the store under its hashpath)."""
+        """*message* signed by this node's wallet; a result this node computed
+        (its store holds it under its hashpath) is kept there signed.  A hashpath
+        the message merely claims is never written to."""
         from .codecs import httpsig
 
         signed = httpsig.sign(message, self.wallet)
         priv = message.get("priv")
-        if isinstance(priv, dict) and isinstance(priv.get("hashpath"), str):
-            self.store.write_result(priv["hashpath"], signed)
+        hashpath = priv.get("hashpath") if isinstance(priv, dict) else None
+        if isinstance(hashpath, str) and _resolve.holds_result(self.store, hashpath, message):
+            self.store.write_result(hashpath, signed)
         return signed
 
     # -- fetching and verifying ------------------------------------------------

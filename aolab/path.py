@@ -15,8 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import PathError
+from .errors import MessageError, PathError
 from .message import normalize_key
+
+#: The deepest a path given as nested lists may be.
+MAX_LIST_NESTING = 64
+#: The most keys one request path may name (a node may lower it: ``max_path_segments``).
+MAX_PATH_SEGMENTS = 10_000
 
 
 def path_parts(path) -> list[str] | None:
@@ -39,16 +44,28 @@ def path_parts(path) -> list[str] | None:
         return [part for part in path.split("/") if part]
     if isinstance(path, (list, tuple)):
         parts: list[str] = []
-        for item in path:
-            sub = path_parts(item)
-            if sub:
-                parts.extend(sub)
+        _flatten(path, parts, 0)
         return parts
     if isinstance(path, bytes):
-        return path_parts(path.decode("utf-8", errors="strict"))
+        try:
+            return path_parts(path.decode("utf-8", errors="strict"))
+        except UnicodeDecodeError:
+            raise PathError(f"path {path[:40]!r} is not valid UTF-8", key="path") from None
     if isinstance(path, int) and not isinstance(path, bool):
         return [str(path)]
     raise PathError(f"path {path!r} has type {type(path).__name__}; expected a string or a list of strings")
+
+
+def _flatten(items, parts: list, depth: int) -> None:
+    if depth >= MAX_LIST_NESTING:
+        raise PathError(f"path lists nested more than {MAX_LIST_NESTING} deep", key="path")
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            _flatten(item, parts, depth + 1)
+            continue
+        sub = path_parts(item)
+        if sub:
+            parts.extend(sub)
 
 
 def to_path(parts) -> str:
@@ -99,6 +116,9 @@ def _split_params(part: str) -> tuple[str, dict]:
                 name, eq, value = pair.partition("=")
                 if not eq or not name:
                     raise PathError(f"path parameter {pair!r}: expected 'name=value'", key=pair)
-                params[normalize_key(name)] = value
+                try:
+                    params[normalize_key(name)] = value
+                except MessageError as exc:
+                    raise PathError(f"path parameter {pair!r}: {exc}", key=pair) from None
             break
     return part, params

@@ -43,8 +43,14 @@ class Device:
             arity = arity_of(info)
             self._info_fn, self._info_arity = info, arity
             self._info = info() if arity == 0 else None
-        else:
+        elif isinstance(info, dict):
             self._info, self._info_fn, self._info_arity = dict(info), None, 0
+        else:
+            raise DeviceError(f"device {name}: 'info' must be a function or a message, not "
+                              f"{type(info).__name__}", device=name, key="info")
+        if self._info is not None and not isinstance(self._info, dict):
+            raise DeviceError(f"device {name}: info() returned a {type(self._info).__name__}; "
+                              "expected a message", device=name, key="info")
 
     def __repr__(self) -> str:
         return f"<device {self.name}>"
@@ -79,7 +85,13 @@ class Device:
             fn = getattr(self.impl, name + "_", None)
         if fn is not None and self._is_module and getattr(fn, "__module__", None) != self.impl.__name__:
             return None  # only the module's own functions are handlers, never its imports
+        if isinstance(fn, _BUILTIN_METHODS):
+            return None  # an object's inherited builtin methods (list.pop, int.bit_length) are no handlers
         return fn
+
+
+_BUILTIN_METHODS = (types.BuiltinFunctionType, types.BuiltinMethodType, types.MethodWrapperType,
+                    types.WrapperDescriptorType, types.MethodDescriptorType)
 
 
 def arity_of(fn) -> int:
@@ -196,6 +208,10 @@ class Registry:
         """An inline device: a dict or object of handlers inside the message."""
         if isinstance(impl, dict) and not impl:
             raise DeviceError("an inline device must hold at least one handler", device="<inline>")
+        if not isinstance(impl, (dict, types.ModuleType)) and type(impl).__module__ == "builtins":
+            raise DeviceError(f"a message's 'device' is a device name (text), or an inline device "
+                              f"(a message of handlers, or an object made for it); not a "
+                              f"{type(impl).__name__}", device="<inline>", key="device")
         if self.allowed is not None and "inline" not in self.allowed:
             raise DeviceNotAllowed("inline devices are not allowed on this node", device="<inline>")
         return Device(getattr(impl, "NAME", None) or "<inline>", impl)

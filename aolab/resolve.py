@@ -23,6 +23,12 @@ A key is exported unless ``info`` lists ``exports`` without it, or lists it in
 ``excludes``.  Handlers return a value (status ``ok``) or a ``(status, value)``
 pair; statuses other than ``ok`` stop a multi-part path early.
 
+What a caller hands in is not trusted: a base's claimed ``priv/hashpath`` is
+kept only when the node's store holds that very message under it
+(:func:`caller_base`), and a one-part claim (another message's ID) is never
+taken where results are stored (:func:`base_hashpath`); a request path names
+at most ``max_path_segments`` keys.
+
 Reference: HyperBEAM ``src/hb_ao.erl`` at b2743e4a.
 """
 from __future__ import annotations
@@ -35,7 +41,7 @@ from . import ids
 from .events import Recorder, StepFailed, StepFinished, StepStarted
 from .errors import AolabError, DeviceError, EncodingError, KeyNotFound, PathError, ResolutionError
 from .message import normalize_key
-from .path import parse_segment, path_parts
+from .path import MAX_PATH_SEGMENTS, parse_segment, path_parts
 from .registry import DEFAULT_DEVICE, Registry
 
 _event = tuple.__new__  # builds the named-tuple events without their Python-level __new__
@@ -86,7 +92,13 @@ def resolve_status(base, request, opts: dict | None = None, **options) -> tuple[
     parts = path_parts(request.get("path"))
     if parts is None:
         raise PathError(f"request {_preview(request)} has no 'path': nothing to resolve", key="path")
+    limit = opts.get("max_path_segments", MAX_PATH_SEGMENTS)
+    if len(parts) > limit:
+        raise PathError(f"request path names {len(parts):,} keys; this node resolves at most "
+                        f"{limit:,} in one request (max_path_segments)", key="path")
     current, status = base, "ok"
+    if isinstance(base, dict) and "priv" in base and getattr(_local, "depth", 0) == 0:
+        opts["caller-base"] = base  # from outside: what it claims is checked before it is used
     single = len(parts) == 1
     for index, part in enumerate(parts):
         segment = parse_segment(part)
@@ -149,6 +161,51 @@ def with_device(message, device: str, opts) -> dict:
         raise PathError(f"'~{device}' applies to a message, not to {_preview(message)}", device=device)
     opts["registry"].load(device)  # fail early, naming the device
     return {**message, "device": device}
+
+
+def caller_base(base: dict, opts) -> dict:
+    """*base* as a caller hands it in, with any hashpath it claims checked
+    (when a step's result is linked to it: a plain value stores nothing).
+
+    Results are stored under the hashpaths of their bases, so a node keeps a
+    claimed ``priv/hashpath`` only when it computed it: its store holds that
+    very message (same public keys and values) under that hashpath.  Any other
+    claim is dropped, and the base counts as a message never computed (its
+    hashpath is its ID).  Without a store nothing is written, and the claim
+    stays the caller's own business (a verifier recomputes it anyway).
+    """
+    priv = base.get("priv")
+    if not isinstance(priv, dict) or "hashpath" not in priv:
+        return base
+    store = opts.get("store")
+    if store is None or opts.get("hashpath", "update") != "update":
+        return base
+    claim = priv["hashpath"]
+    if isinstance(claim, str) and "/" in claim and holds_result(store, claim, base):
+        return base
+    return without_hashpath(base)
+
+
+def holds_result(store, hashpath: str, message: dict) -> bool:
+    """True when *store* holds *message* (its public keys and values) under *hashpath*."""
+    try:
+        stored = store.read(hashpath)
+    except (AolabError, RecursionError):
+        return False
+    if stored is message:
+        return True
+    if not isinstance(stored, dict):
+        return False
+    try:
+        return _public_items(stored) == _public_items(message)
+    except RecursionError:
+        return False
+
+
+def _public_items(message: dict) -> dict:
+    if "priv" not in message and not any(type(k) is str and k[:4].lower() == "priv" for k in message):
+        return message
+    return {k: v for k, v in message.items() if not (type(k) is str and k[:4].lower() == "priv")}
 
 
 def load_base(key: str, device, opts) -> dict:
@@ -301,7 +358,9 @@ def _link_result(raw, base, request, key, answering, device_value, opts):
             # a new message that copied its base's signatures: they signed the base, not it
             value = {k: v for k, v in value.items() if k != "commitments"}
         if status == "ok" and opts.get("hashpath", "update") == "update":
-            base_hp, part = _hashpath_inputs(base, request, device_value)
+            if base is opts.get("caller-base"):
+                base = caller_base(base, opts)
+            base_hp, part = _hashpath_inputs(base, request, device_value, opts)
             if base_hp is not None:
                 result_hp = hp.join(base_hp, part, _alg(base))
                 value = with_hashpath(value, result_hp)
@@ -326,16 +385,30 @@ def describe(message) -> str:
     return _preview(message, 60)
 
 
-def _hashpath_inputs(base: dict, request: dict, device_value):
+def _hashpath_inputs(base: dict, request: dict, device_value, opts=None):
     """``(base hashpath, request part)``; None for bases that cannot be hashed."""
     try:  # inline devices' functions are encoded by stable references, so they have IDs
-        return hp.hashpath_of(base), _request_part(request)
-    except EncodingError as exc:
+        return base_hashpath(base, opts), _request_part(request)
+    except (EncodingError, UnicodeError, RecursionError) as exc:
         if (device_value is not None and not isinstance(device_value, (str, bytes, dict))) \
                 or holds_function(base) or holds_function(request):
             return None, None  # a device object that cannot be encoded: no ID
-        raise EncodingError(f"cannot compute the hashpath of a step: {exc}",
-                            key=getattr(exc, "key", None), message=_preview(base)) from exc
+        raise EncodingError(f"cannot compute the hashpath of a step: {type(exc).__name__}: {exc}",
+                            key=getattr(exc, "key", None), message=_preview(base)) from None
+
+
+def base_hashpath(base: dict, opts: dict | None = None) -> str:
+    """The hashpath a step continues: the two-part hashpath the base carries (a
+    result), else the base's ID.  Where results are stored (a store in *opts*)
+    a one-part claim is never taken, the ID is recomputed: the claim would name
+    another message's ID, and the base would be stored under it."""
+    priv = base.get("priv")
+    carried = priv.get("hashpath") if isinstance(priv, dict) else None
+    if isinstance(carried, str) and ("/" in carried or not (opts or {}).get("store")):
+        return carried
+    if carried is not None:
+        base = without_hashpath(base)
+    return ids.id(base)
 
 
 _last_request: tuple = (None, None, None)

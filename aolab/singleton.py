@@ -28,6 +28,7 @@ Reference: HyperBEAM ``src/hb_singleton.erl`` at b2743e4a.
 """
 from __future__ import annotations
 
+import threading
 import urllib.parse
 from typing import NamedTuple
 
@@ -37,6 +38,11 @@ from .errors import EncodingError, PathError
 from .message import normalize_key
 
 MAX_SEGMENT_LENGTH = 512
+#: The most messages one singleton request may stand for.
+MAX_SEGMENTS = 10_000
+#: The deepest ``( ... )`` resolutions may nest, in a path or a query.
+MAX_NESTING = 32
+_local = threading.local()
 TYPE_NAMES = {"int": "integer", "integer": "integer", "float": "float", "atom": "atom",
               "list": "list", "binary": "binary", "bin": "binary"}
 
@@ -55,7 +61,23 @@ class Resolve(NamedTuple):
 
 
 def parse(request) -> list:
-    """The message sequence a singleton request stands for (see the module doc)."""
+    """The message sequence a singleton request stands for (see the module doc).
+
+    At most :data:`MAX_SEGMENTS` messages, and ``( ... )`` nested at most
+    :data:`MAX_NESTING` deep; :class:`~aolab.errors.PathError` beyond.
+    """
+    depth = getattr(_local, "depth", 0)
+    if depth >= MAX_NESTING:
+        raise PathError(f"request nests '( ... )' resolutions more than {MAX_NESTING} deep",
+                        key="path")
+    _local.depth = depth + 1
+    try:
+        return _parse(request)
+    finally:
+        _local.depth = depth
+
+
+def _parse(request) -> list:
     if isinstance(request, str):
         request = {"path": request}
     if not isinstance(request, dict):
@@ -66,7 +88,7 @@ def parse(request) -> list:
     path, _, query = _part(raw_path, "?")
     messages = [_parse_part(part) for part in path_segments(path)]
     messages = _normalize_base(messages)
-    extra = {k: v for k, v in request.items() if k != "path"}
+    extra = {str(k): v for k, v in request.items() if k != "path"}
     if query:
         extra.update(_inlined_keys(query))
     scoped = _group_scoped(_apply_types(extra), len(messages))
@@ -75,11 +97,12 @@ def parse(request) -> list:
 
 def path_segments(path: str) -> list[str]:
     """The ``/``-separated parts of *path*, keeping ``( ... )`` groups whole."""
-    parts, rest = [], path
-    while rest:
-        _sep, part, rest = _split_once(rest, "/")
+    parts = []
+    for part in _split_all(path, "/"):
         if not part:
             continue
+        if len(parts) >= MAX_SEGMENTS:
+            raise PathError(f"request path has more than {MAX_SEGMENTS:,} segments", key="path")
         if len(part) > MAX_SEGMENT_LENGTH:
             raise PathError(f"path segment of {len(part)} characters; at most {MAX_SEGMENT_LENGTH}",
                             key=part[:40] + "...")
@@ -187,10 +210,10 @@ def _typed(kind: str, value, raw_key: str):
                             f"(expected one of {', '.join(sorted(set(TYPE_NAMES)))}, resolve)",
                             key=raw_key)
         return value
-    raw = value if isinstance(value, bytes) else str(value).encode()
     try:
+        raw = value if isinstance(value, bytes) else str(value).encode()
         return structured.decode_value(TYPE_NAMES[kind], raw)
-    except (EncodingError, ValueError) as exc:
+    except (EncodingError, ValueError, TypeError, RecursionError) as exc:
         raise PathError(f"key {raw_key!r}: {value!r} is not a valid {TYPE_NAMES[kind]}: {exc}",
                         key=raw_key) from None
 
@@ -199,7 +222,7 @@ def _group_scoped(values: dict, count: int) -> list[dict]:
     shared, scoped = {}, {}
     for key, value in values.items():
         front, dot, rest = key.partition(".")
-        if dot and front.isdigit():
+        if dot and front.isascii() and front.isdigit():
             scoped.setdefault(int(front) + 1, {})[rest] = value
         else:
             shared[key] = value
@@ -235,12 +258,20 @@ def _split_once(text: str, seps: str) -> tuple[str, str, str]:
 
 
 def _split_all(text: str, sep: str) -> list[str]:
-    parts, rest = [], text
-    while True:
-        found, part, rest = _split_once(rest, sep)
-        parts.append(part)
-        if not found:
-            return parts
+    """*text* split at every *sep* outside ``( )``, in one pass."""
+    if "(" not in text:
+        return text.split(sep)
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c == "(":
+            depth += 1
+        elif c == ")" and depth > 0:
+            depth -= 1
+        elif depth == 0 and c == sep:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
 
 
 def _part(text: str, sep: str) -> tuple[str, str, str]:

@@ -31,7 +31,7 @@ import pathlib
 import tempfile
 
 from . import ids
-from .errors import StoreError
+from .errors import AolabError, StoreError
 
 
 def storable(message: dict, deep: bool = True) -> dict:
@@ -95,7 +95,12 @@ class MemoryStore:
 
     def read(self, key: str) -> dict:
         """The message stored under an ID or a hashpath."""
-        found = self._by_hashpath.get(key) or self._by_id.get(key)
+        try:
+            found = self._by_hashpath.get(key) or self._by_id.get(key)
+        except TypeError:  # an unhashable key
+            found = None
+        if found is None:
+            _check_key(key)
         if found is None and self._unindexed and ids.is_id(key):
             self._index()
             found = self._by_id.get(key)
@@ -169,6 +174,7 @@ class DiskStore:
                     pass  # holds values a store cannot keep (an inline device): no input to offer
 
     def read(self, key: str) -> dict:
+        _check_key(key)
         link = self._link_file(key)
         if link.exists():
             entry = self._get(link)
@@ -181,36 +187,56 @@ class DiskStore:
         if not file.exists():
             raise StoreError(f"no message stored under {key!r}", key=key)
         entry = self._get(file)
-        if entry.get("id") != key:
+        if entry.get("id") != key or "message" not in entry:
             raise StoreError(f"store file {file} holds {entry.get('id')!r}, not {key!r}", key=key)
         message = decode_value(entry["message"])
-        if self.verify_ids and ids.id(message) != key:
+        if not isinstance(message, dict):
+            raise StoreError(f"store file {file} is corrupted: it holds no message", key=key)
+        if self.verify_ids and _message_id(message, file) != key:
             raise StoreError(f"store file {file} is corrupted: its message's ID is not {key!r}",
                              key=key)
         return message
 
     def check(self) -> dict:
-        """Read every entry; ``{"entries": n, "corrupted": [file names]}`` (an fsck)."""
-        corrupted, count = [], 0
+        """Read every entry (an fsck): ``{"entries": n, "corrupted": [file names],
+        "dangling": [link file names]}``; a dangling link names a message that is
+        not in the store."""
+        corrupted, dangling, count = [], [], 0
         for folder in ("messages", "hashpaths"):
             for file in sorted((self.root / folder).glob("*.json")):
                 count += 1
+                name = f"{folder}/{file.name}"
                 try:
                     entry = self._get(file)
                     if folder == "messages":
+                        if file.stem != entry.get("id"):
+                            raise StoreError(f"{name} holds {entry.get('id')!r}")
                         self.read(entry["id"])
-                except (StoreError, KeyError, ValueError):
-                    corrupted.append(f"{folder}/{file.name}")
-        return {"entries": count, "corrupted": corrupted}
+                    elif not (isinstance(entry.get("hashpath"), str) and ids.is_id(entry.get("id"))
+                              and file == self._link_file(entry["hashpath"])):
+                        raise StoreError(f"{name} is not a hashpath link")
+                    elif not self._message_file(entry["id"]).is_file():
+                        dangling.append(name)
+                except (StoreError, KeyError):
+                    corrupted.append(name)
+        return {"entries": count, "corrupted": corrupted, "dangling": dangling}
 
     def __contains__(self, key: str) -> bool:
+        if not isinstance(key, str):
+            return False
         return self._link_file(key).exists() or (ids.is_id(key) and self._message_file(key).exists())
 
     def _message_file(self, message_id: str) -> pathlib.Path:
+        if not ids.is_id(message_id):  # the only file names a key can reach: no '../', no aliases
+            raise StoreError(f"{message_id!r} is not a message ID: the store keeps messages "
+                             "under 43-character base64url IDs only", key=str(message_id))
         return self.root / "messages" / f"{message_id}.json"
 
     def _link_file(self, hashpath: str) -> pathlib.Path:
-        digest = hashlib.sha256(hashpath.encode("utf-8")).hexdigest()
+        try:
+            digest = hashlib.sha256(hashpath.encode("utf-8")).hexdigest()
+        except UnicodeEncodeError:
+            raise StoreError(f"hashpath {hashpath!r} is not valid text", key=repr(hashpath)) from None
         return self.root / "hashpaths" / f"{digest}.json"
 
     def _put(self, file: pathlib.Path, entry: dict) -> None:
@@ -224,17 +250,29 @@ class DiskStore:
                     handle.flush()
                     os.fsync(handle.fileno())
             os.replace(tmp, file)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):  # a full disk, a read-only folder: nothing half-written
+                raise StoreError(f"cannot write {file.parent.name}/{file.name} to {self.root}: "
+                                 f"{exc.strerror or exc}", key=file.stem) from exc
             raise
 
     def _get(self, file: pathlib.Path) -> dict:
-        data = file.read_bytes()
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"cannot read store file {file}: {exc.strerror or exc}", key=file.stem) from None
         digest, _, payload = data.partition(b"\n")
         if hashlib.sha256(payload).hexdigest().encode("ascii") != digest:
             raise StoreError(f"store file {file} is corrupted: its checksum does not match", key=file.stem)
-        return json.loads(payload)
+        try:
+            entry = json.loads(payload)
+        except (ValueError, RecursionError):
+            entry = None
+        if not isinstance(entry, dict):
+            raise StoreError(f"store file {file} is corrupted: it holds no store entry", key=file.stem)
+        return entry
 
 
 def encode_value(value):
@@ -260,24 +298,55 @@ def encode_value(value):
     raise StoreError(f"cannot store a value of type {type(value).__name__}")
 
 
-def decode_value(encoded):
-    """The inverse of :func:`encode_value`."""
+def decode_value(encoded, _depth: int = 0):
+    """The inverse of :func:`encode_value`; :class:`~aolab.errors.StoreError`
+    for anything it did not write (or nested more than 256 levels deep)."""
+    if _depth > 256:
+        raise StoreError("stored value nested more than 256 levels deep")
+    if not (isinstance(encoded, dict) and len(encoded) == 1):
+        raise StoreError(f"stored value {_short(encoded)} is not a one-key typed value")
     (tag, body), = encoded.items()
-    if tag == "atom":
-        return body
-    if tag == "str":
-        return body
-    if tag == "bytes":
-        return base64.b64decode(body)
-    if tag == "int":
-        return int(body)
-    if tag == "float":
-        return float.fromhex(body)
-    if tag == "list":
-        return [decode_value(v) for v in body]
-    if tag == "map":
-        return {k: decode_value(v) for k, v in body.items()}
-    raise StoreError(f"unknown stored value tag {tag!r}")
+    expected = _BODY_TYPES.get(tag)
+    if expected is None:
+        raise StoreError(f"unknown stored value tag {_short(tag)}")
+    if not isinstance(body, expected) or (tag == "atom" and body not in (True, False, None)):
+        raise StoreError(f"stored {tag!r} value {_short(body)} is malformed")
+    try:
+        if tag == "list":
+            return [decode_value(v, _depth + 1) for v in body]
+        if tag == "map":
+            return {str(k): decode_value(v, _depth + 1) for k, v in body.items()}
+        if tag == "bytes":
+            return base64.b64decode(body, validate=True)
+        if tag == "int":
+            return int(body)
+        if tag == "float":
+            return float.fromhex(body)
+        return body  # atom, str
+    except (ValueError, TypeError, OverflowError):
+        raise StoreError(f"stored {tag!r} value {_short(body)} is malformed") from None
+
+
+_BODY_TYPES = {"atom": (bool, type(None)), "str": str, "bytes": str, "int": str, "float": str,
+               "list": list, "map": dict}
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_key(key) -> None:
+    if not isinstance(key, str):
+        raise StoreError(f"store keys are IDs or hashpaths (text), not {type(key).__name__}",
+                         key=repr(key))
+
+
+def _message_id(message: dict, file) -> str:
+    try:
+        return ids.id(message)
+    except (AolabError, RecursionError):
+        raise StoreError(f"store file {file} is corrupted: its message has no ID") from None
 
 
 class StoreChain:
@@ -340,3 +409,4 @@ class StoreChain:
 
     def __contains__(self, key: str) -> bool:
         return any(key in store for store in self.stores)
+

@@ -10,9 +10,13 @@ step's inputs (:meth:`aolab.store.MemoryStore.write_step`), so any node can:
   A signed result's signature must verify too.  The report names the first
   step that differs.
 * :func:`prove` / :func:`verify_branch`: a proof holds only what one output
-  needs (the request IDs along its lineage, and the last step's base and
-  request), so a checker re-executes one step and folds the hashpath from IDs,
-  without the rest of the execution tree.
+  needs (the first message and the requests along its lineage), so a checker
+  recomputes every input's ID, folds them into the hashpath, and re-executes
+  that branch, without the rest of the execution tree.
+
+Nothing a message says about itself is taken: every input is checked against
+the ID its hashpath names (:func:`lineage`), and a result's own hashpath and
+content must be what re-execution gives.
 
 >>> import aolab
 >>> alice, bob = aolab.Node(name="va"), aolab.Node(name="vb")
@@ -30,6 +34,7 @@ from . import hashpaths as hp
 from . import ids
 from .codecs import httpsig
 from .errors import AolabError, StoreError
+from .store import storable
 
 
 @dataclass
@@ -48,7 +53,9 @@ class Report:
     def __repr__(self) -> str:
         if self.ok:
             return f"<verified: {self.checked} steps>"
-        return f"<NOT verified at step {self.divergence.get('step')}: {self.divergence.get('reason')}>"
+        step = self.divergence.get("step")
+        where = "" if step is None else f" at step {step}"
+        return f"<NOT verified{where}: {self.divergence.get('reason')}>"
 
 
 def content_id(message) -> str:
@@ -62,25 +69,70 @@ def lineage(hashpath: str, fetch) -> list[dict]:
     """The steps a hashpath stands for, first to last: ``{base, request, hashpath}``.
 
     *fetch(key)* returns a message by ID or hashpath (a node's, or a network's).
+    Every input fetched is checked against the name its hashpath gives it,
+    never against what the message itself claims: a request must have the ID
+    (or be the path) its hashpath part names; the first base must have the ID
+    the hashpath starts from; a later base must carry a hashpath that folds to
+    the one named.  Raises :class:`~aolab.errors.StoreError` naming the first
+    input that is not what its hashpath names.
     """
+    if not isinstance(hashpath, str):
+        raise StoreError(f"{hashpath!r} is not a hashpath", key=repr(hashpath))
     steps = []
     current = hashpath
     for _ in range(100_000):
         prev, sep, part = current.rpartition("/")
         if not sep:
             break
-        request = fetch(part) if ids.is_id(part) else {"path": part}
+        request = checked_request(fetch(part), part) if ids.is_id(part) else {"path": part}
         base = fetch(prev)
-        steps.append({"base": base, "request": request, "hashpath": current})
+        if not isinstance(base, dict):
+            raise StoreError(f"the input fetched for {prev!r} is not a message", key=prev)
         carried = hp.hashpath_of(base)
-        if carried == prev or "/" not in carried:
+        if not (isinstance(carried, str) and "/" in carried):  # the first message: its ID is prev
+            base = checked_message(base, prev)
+            steps.append({"base": base, "request": request, "hashpath": current})
             break
+        steps.append({"base": base, "request": request, "hashpath": current})
         if hp.compress(carried, _alg(base)) != prev:
             raise StoreError(f"the message stored under {prev!r} carries hashpath {carried!r}, "
                              "which does not fold to it", key=prev)
         current = carried
     steps.reverse()
     return steps
+
+
+def checked_message(message, message_id: str) -> dict:
+    """*message* without private keys, if its recomputed ID is *message_id*."""
+    public = public_message(message)
+    try:
+        found = ids.id(public)
+    except (AolabError, RecursionError):
+        found = None
+    if found != message_id:
+        raise StoreError(f"the message fetched for ID {message_id!r} has ID {found!r}: it is "
+                         "another message", key=message_id)
+    return public
+
+
+def checked_request(request, part: str) -> dict:
+    """*request* without private keys, if it is what the hashpath part *part* names."""
+    public = public_message(request)
+    try:
+        found = hp.request_part(public)
+    except (AolabError, RecursionError):
+        found = None
+    if found != part:
+        raise StoreError(f"the request fetched for {part!r} is {found!r}: it is another "
+                         "request", key=part)
+    return public
+
+
+def public_message(message) -> dict:
+    """A copy of *message* without private keys at any depth (what an ID covers)."""
+    if not isinstance(message, dict):
+        raise StoreError(f"expected a message, got a {type(message).__name__}")
+    return storable({k: v for k, v in message.items() if k != "priv"})
 
 
 def verify(node, result, source=None) -> Report:
@@ -90,7 +142,7 @@ def verify(node, result, source=None) -> Report:
     by default the committer's node, else any node of *node*'s network.
     """
     hashpath = hp.hashpath_of(result) if isinstance(result, dict) else str(result)
-    if "/" not in hashpath:
+    if not isinstance(hashpath, str) or "/" not in hashpath:
         return Report(False, 0, hashpath, {"step": None, "reason": "the message carries no "
                                             "hashpath: it was not computed"})
     if isinstance(result, dict) and result.get("commitments"):
@@ -124,9 +176,12 @@ def verify(node, result, source=None) -> Report:
 
 
 def prove(node, result) -> dict:
-    """A proof for *result*: its lineage's request parts, and the last step's inputs.
+    """A proof for *result*: its branch alone, as a message (signed by the node
+    when it has a wallet): the first message and every request of its lineage,
+    nothing of any other branch.
 
-    The proof is a message (signed by the node when it has a wallet).
+    A hashpath commits to its inputs' IDs, not to intermediate results, so a
+    checker re-executes the whole branch: :func:`verify_branch`.
     """
     hashpath = hp.hashpath_of(result)
     steps = lineage(hashpath, node.fetch)
@@ -137,48 +192,59 @@ def prove(node, result) -> dict:
         "type": "branch-proof",
         "hashpath": hashpath,
         "result-id": content_id(result),
-        "origin": hp.hashpath_of(first_base),
-        "parts": [s["hashpath"].rpartition("/")[2] for s in steps],
+        "origin": ids.id(first_base),
+        "origin-message": first_base,
+        "requests": [s["request"] for s in steps],
         "hashpath-alg": _alg(first_base),
-        "last-base": steps[-1]["base"],
-        "last-request": steps[-1]["request"],
     }
     return node.sign(proof) if node.wallet is not None else proof
 
 
 def verify_branch(result, proof: dict, node=None) -> Report:
-    """Check *result* with *proof* only: IDs fold to its hashpath, and the last
-    step re-executed from the proof's inputs gives the same content."""
+    """Check *result* with *proof* only, trusting nothing it claims: the first
+    message has the ID the proof names, every request's ID (or path) folds into
+    the result's hashpath, and re-executing the branch from them gives the
+    result's content.  A signed proof's signature must verify too."""
     from .node import Node
 
+    hashpath = hp.hashpath_of(result) if isinstance(result, dict) else None
+
+    def refused(reason, step=None, checked=0):
+        return Report(False, checked, hashpath, {"step": step, "reason": reason})
+
+    if not isinstance(proof, dict) or proof.get("type") != "branch-proof":
+        return refused("the proof is not a branch-proof message")
     if proof.get("commitments") and not httpsig.verify(proof, exact=False):
-        return Report(False, 0, proof.get("hashpath"), {"step": None, "reason": "the proof's "
-                                                        "signature does not verify"})
-    hashpath = hp.hashpath_of(result)
-    if hashpath != proof.get("hashpath"):
-        return Report(False, 0, hashpath, {"step": None, "reason": "the result's hashpath is not "
-                                           "the one proven"})
-    if content_id(result) != proof.get("result-id"):
-        return Report(False, 0, hashpath, {"step": None, "reason": "the result's content is not "
-                                           "the one proven"})
-    folded, alg = proof["origin"], proof.get("hashpath-alg", hp.DEFAULT_ALG)
-    parts = list(proof["parts"])
-    for part in parts[:-1]:
-        folded = hp.join(folded, part, alg)
-    last_base, last_request = proof["last-base"], proof["last-request"]
-    if hp.hashpath_of(last_base) != folded:
-        return Report(False, 0, hashpath, {"step": len(parts) - 1, "reason": "the last step's base "
-                                           "is not the message the lineage names"})
-    if hp.request_part(last_request) != parts[-1] or hp.join(folded, parts[-1], alg) != hashpath:
-        return Report(False, 0, hashpath, {"step": len(parts) - 1, "reason": "the request IDs do not "
-                                           "fold to the result's hashpath"})
+        return refused("the proof's signature does not verify")
+    if hashpath is None or hashpath != proof.get("hashpath"):
+        return refused("the result's hashpath is not the one proven")
+    requests = proof.get("requests")
+    if not isinstance(requests, list) or not requests or not isinstance(proof.get("origin-message"), dict):
+        return refused("the proof holds no first message and requests to re-execute")
+    try:
+        origin = checked_message(proof["origin-message"], proof.get("origin"))
+        alg = hp.algorithm_of(origin)
+        folded = ids.id(origin)
+        for request in requests:
+            folded = hp.join(folded, hp.request_part(public_message(request)), alg)
+    except (AolabError, RecursionError) as exc:
+        return refused(f"the proof's inputs are not what it names: {exc}")
+    if folded != hashpath:
+        return refused("the first message and the requests do not fold to the result's hashpath",
+                       len(requests) - 1)
     checker = node if node is not None else Node(name="verify-branch", record=False)
-    status, recomputed = checker.resolve_status(last_base, last_request)
-    if status != "ok" or content_id(recomputed) != proof["result-id"]:
-        return Report(False, len(parts) - 1, hashpath, {"step": len(parts) - 1, "reason":
-                                                        "re-executing the last step gives "
-                                                        "another result"})
-    return Report(True, len(parts), hashpath)
+    current = origin
+    for index, request in enumerate(requests):
+        try:
+            status, current = checker.resolve_status(current, public_message(request))
+        except AolabError as exc:
+            return refused(f"re-execution failed: {exc}", index, index)
+        if status != "ok":
+            return refused(f"re-execution ended with status {status!r}", index, index)
+    if content_id(current) != content_id(result) or content_id(result) != proof.get("result-id"):
+        return refused("re-executing the branch gives another result", len(requests) - 1,
+                       len(requests) - 1)
+    return Report(True, len(requests), hashpath)
 
 
 def _fetcher(node, result, source):

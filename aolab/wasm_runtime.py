@@ -79,8 +79,21 @@ PAGE = 65536
 DEFAULT_FUEL = 10**9
 #: Wall-clock backstop per call, in seconds (fuel stops runaway code first).
 DEFAULT_DEADLINE = 30.0
-#: Store memory limit when nothing else is said (bytes of linear memory).
+#: Store memory limit when nothing else is said (bytes of linear memory, shared
+#: by every memory of an instance: each of its ``DEFAULT_MEMORIES`` gets a share).
 DEFAULT_MEMORY_LIMIT = 1 << 30
+#: Linear memories an instance may hold.
+DEFAULT_MEMORIES = 1
+#: Table elements an instance may hold, over all its tables.
+DEFAULT_TABLE_ELEMENTS = 1 << 20
+#: Tables an instance may hold.
+DEFAULT_TABLES = 4
+#: The largest image compiled (bytes), and the most functions it may define:
+#: compilation time and memory grow with both, so both are bounded.
+DEFAULT_IMAGE_LIMIT = 64 << 20
+DEFAULT_FUNCTION_LIMIT = 50_000
+#: Fuel every import call costs before its own work (host work is metered too).
+HOST_CALL_FUEL = 1_000
 #: binaryen features to list for aos-style modules (``--all-features`` output
 #: is refused by wasmtime).
 WASM_OPT_FEATURES = ("--enable-exception-handling", "--enable-memory64", "--enable-bulk-memory",
@@ -198,10 +211,14 @@ def image_id(image: bytes) -> str:
     return found
 
 
-def load_module(image: bytes) -> Module:
+def load_module(image: bytes, *, image_limit: int = DEFAULT_IMAGE_LIMIT,
+                function_limit: int = DEFAULT_FUNCTION_LIMIT) -> Module:
     """The compiled module of *image*: from memory, from the disk cache, or compiled.
 
-    Raises :class:`WasmError` (kind ``image``) naming what is wrong.
+    An image larger than *image_limit* bytes, or defining more than
+    *function_limit* functions, is refused before compiling (compilation time
+    and memory grow with both).  Raises :class:`WasmError` (kind ``image``)
+    naming what is wrong.
     """
     if isinstance(image, bytearray):
         image = bytes(image)
@@ -211,12 +228,51 @@ def load_module(image: bytes) -> Module:
         raise WasmError("the image is not a WebAssembly binary (it does not start with \\0asm); "
                         "compile WebAssembly text with aolab.data.wasm or wasmtime.wat2wasm",
                         kind="image")
+    if len(image) > image_limit:
+        raise WasmError(f"the image has {len(image):,} bytes, more than the {image_limit:,} this "
+                        "node compiles ('wasm-image-limit')", kind="image")
     key = image_id(image)
     found = _modules.get(key)
     if found is None:
+        functions = count_functions(image)
+        if functions > function_limit:
+            raise WasmError(f"the image defines {functions:,} functions, more than the "
+                            f"{function_limit:,} this node compiles ('wasm-function-limit')",
+                            kind="image")
         found = _compile(image, key)
         _remember(_modules, key, found)
     return found
+
+
+def count_functions(image: bytes) -> int:
+    """How many functions *image* defines (its function section's count), read
+    from the section headers without compiling; 0 when it has none."""
+    at = 8
+    try:
+        while at < len(image):
+            section = image[at]
+            size, at = _leb128(image, at + 1)
+            if section == 3:
+                return _leb128(image, at)[0]
+            at += size
+    except WasmError:
+        return 0  # malformed: wasmtime names the fault when it is asked to compile it
+    return 0
+
+
+def _leb128(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    for _ in range(10):
+        if at >= len(data):
+            raise WasmError("the image is truncated (a section header runs past its end)",
+                            kind="image")
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, at
+    raise WasmError("the image has a malformed section header", kind="image")
 
 
 def _compile(image: bytes, key: str) -> Module:
@@ -370,12 +426,20 @@ class Instance:
         call (``env.invoke_*`` go through the table first).  None answers 0.
     fuel : int or None
         Fuel for instantiation (the start function); None: unlimited.
+    memories, table_elements, tables : int or None
+        How many linear memories, table elements (over all tables) and tables
+        the instance may hold; *memory_limit* is shared by all its memories.
     """
 
     def __init__(self, module: Module, *, memory_limit: int | None = None, imports=None,
-                 fuel: int | None = DEFAULT_FUEL):
+                 fuel: int | None = DEFAULT_FUEL, memories: int | None = None,
+                 table_elements: int | None = None, tables: int | None = None):
         self.module = module
         self.memory_limit = DEFAULT_MEMORY_LIMIT if memory_limit is None else int(memory_limit)
+        self.memories = max(1, DEFAULT_MEMORIES if memories is None else int(memories))
+        self.tables = max(0, DEFAULT_TABLES if tables is None else int(tables))
+        self.table_elements = max(0, DEFAULT_TABLE_ELEMENTS if table_elements is None
+                                  else int(table_elements))
         self.imports = imports
         self.last_snapshot: dict | None = None
         self.fuel_used = 0
@@ -387,7 +451,9 @@ class Instance:
 
     def _instantiate(self, fuel) -> None:
         self.store = wasmtime.Store(engine())
-        self.store.set_limits(memory_size=self.memory_limit)
+        self.store.set_limits(memory_size=self.memory_limit // self.memories,
+                              table_elements=self.table_elements // max(1, self.tables),
+                              tables=self.tables, memories=self.memories, instances=1)
         self.store.set_fuel(_UNLIMITED if fuel is None else int(fuel))
         self.store.set_epoch_deadline(1 << 62)
         self._depth = 0
@@ -397,10 +463,14 @@ class Instance:
             self._instance = wasmtime.Instance(self.store, self.module.wasm, externs)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
             text = _first_lines(exc)
-            kind = "memory" if "memory" in text and ("limit" in text or "exceeds" in text) else "instantiate"
+            kind = "memory" if ("memory" in text or "table" in text) and \
+                ("limit" in text or "exceeds" in text or "count" in text) else "instantiate"
             raise WasmError(f"the module cannot be instantiated: {text}"
-                            + (f" (memory limit {self.memory_limit:,} bytes; raise "
-                               "'wasm-memory-limit')" if kind == "memory" else ""),
+                            + (f" (memory limit {self.memory_limit:,} bytes over at most "
+                               f"{self.memories} memor{'y' if self.memories == 1 else 'ies'}, "
+                               f"{self.table_elements:,} table elements over at most "
+                               f"{self.tables} tables; raise 'wasm-memory-limit')"
+                               if kind == "memory" else ""),
                             kind=kind) from None
         exports = self._instance.exports(self.store)
         self._exports = exports
@@ -474,6 +544,26 @@ class Instance:
             if outermost:
                 self.fuel_used = given - self._fuel_left()
 
+    def charge(self, fuel: int, what: str = "host work") -> None:
+        """Take *fuel* from the running call's budget for work done outside
+        WebAssembly (an import copying memory, say); :class:`WasmError` (kind
+        ``fuel``) when the budget cannot pay, so host work is metered like
+        instructions.  Outside a call it does nothing."""
+        if self._depth == 0 or fuel <= 0:
+            return
+        left = self._fuel_left()
+        if fuel > left:
+            self._set_fuel(0)
+            raise WasmError(f"{what} needs {fuel:,} fuel; the call has {left:,} left (raise "
+                            "'wasm-fuel')", kind="fuel")
+        self._set_fuel(left - fuel)
+
+    def _set_fuel(self, fuel: int) -> None:
+        if _FAST:
+            ffi.wasmtime_context_set_fuel(self.store._context(), fuel)
+        else:
+            self.store.set_fuel(fuel)
+
     def _set_limits(self, fuel: int, epoch_ticks: int) -> None:
         if _FAST:
             context = self.store._context()
@@ -544,6 +634,7 @@ class Instance:
         return wasmtime.Func(self.store, kind, answer, access_caller=True)
 
     def _answer(self, caller, module, name, args, signature, results, invoke):
+        self.charge(HOST_CALL_FUEL, f"import {module}.{name}")
         if invoke and self._table is not None:
             target = self._table.get(caller, int(args[0]))
             if not isinstance(target, wasmtime.Func):

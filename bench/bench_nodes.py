@@ -5,8 +5,8 @@ a result costs relative to computing it.
 * a 20-step counter computation on one node, then re-executed and checked by a
   second node (``Node.verify``): the ratio of the two times, with the results
   signed (each step's signature dominates the computation) and unsigned;
-* ``verify_branch`` of the same result (one step re-executed), relative to the
-  computation.
+* ``verify_branch`` of the same result (its branch re-executed from the first
+  message and requests the proof holds), relative to the computation.
 
 Run: ``.venv/bin/python bench/bench_nodes.py``.
 """

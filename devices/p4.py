@@ -11,8 +11,13 @@ both ``simple-pay@1.0``).  Keys:
 ``response``  after it ran: ``debit`` the price on the ledger
 ``balance``   the ledger balance of the request's signer
 
-Requests to ``/~meta@1.0/...`` and ``/~p4@1.0/balance`` are never charged.
-Without a pricing or a ledger device every request goes through.
+Only a request that resolves nothing but ``/~meta@1.0/info``,
+``/~meta@1.0/build`` or ``/~p4@1.0/balance`` is free: the price follows what
+the path resolves, not how it begins (``/~meta@1.0/~counter@1.0/add`` is
+charged).  ``request`` and ``response`` answer only when the node runs them as
+its hooks, and only then may the ledger ``debit``: a message cannot charge
+anyone by calling them itself.  Without a pricing or a ledger device every
+request goes through.
 
 >>> import aolab
 >>> hook = {"device": "p4@1.0", "pricing-device": "simple-pay@1.0", "ledger-device": "simple-pay@1.0"}
@@ -26,18 +31,30 @@ Reference: HyperBEAM src/dev_p4.erl at b2743e4a.
 from __future__ import annotations
 
 from aolab.codecs.httpsig import signers
+from aolab.errors import AolabError
+from aolab.path import parse_segment, path_parts
 from aolab.resolve import resolve_status
 
 NAME = "p4@1.0"
-NON_CHARGEABLE = ("/~p4@1.0/balance", "/~meta@1.0/")
+#: Requests that are never charged: ``device -> keys`` of a two-segment path ``/~device/key``.
+NON_CHARGEABLE = {"meta@1.0": ("info", "build"), "p4@1.0": ("balance",)}
+#: The option a node sets while it runs a hook (see aolab.Node): which hook is running.
+HOOK_OPTION = "node-hook"
 
 
 def info():
     return {"exports": ["request", "response", "balance"]}
 
 
+def _not_a_hook(key):
+    return "error", {"status": 403, "body": f"p4@1.0 '{key}' runs only as the node's own "
+                                            f"on/{key} hook"}
+
+
 def request(state, hook_request, opts):
     """Decide, before it runs, whether the request may run."""
+    if (opts or {}).get(HOOK_OPTION) != "request":
+        return _not_a_hook("request")
     body, target = hook_request.get("body"), hook_request.get("request")
     priced = _price(state, "pre", target, body, opts)
     if priced is None:
@@ -63,6 +80,8 @@ def request(state, hook_request, opts):
 
 def response(state, hook_request, opts):
     """After the request ran: debit its price."""
+    if (opts or {}).get(HOOK_OPTION) != "response":
+        return _not_a_hook("response")
     body, target = hook_request.get("body"), hook_request.get("request")
     priced = _price(state, "post", target, body, opts)
     if priced is None:
@@ -105,12 +124,19 @@ def _devices(state):
 
 
 def _chargeable(target) -> bool:
+    """False only for a request whose path resolves nothing but a free key:
+    exactly ``/~device/key`` with *device* and *key* in :data:`NON_CHARGEABLE`."""
     path = target.get("path") if isinstance(target, dict) else None
-    if not isinstance(path, str):
+    try:
+        parts = path_parts(path) or []
+        if len(parts) != 2:
+            return True
+        switch, step = parse_segment(str(parts[0])), parse_segment(str(parts[1]))
+    except (AolabError, UnicodeError, RecursionError):
         return True
-    path = path if path.startswith("/") else "/" + path
-    return not any(path == route or (route.endswith("/") and path.startswith(route))
-                   for route in NON_CHARGEABLE)
+    if switch.key is not None or switch.params or step.device is not None or step.params:
+        return True
+    return step.key not in NON_CHARGEABLE.get(str(switch.device).lower(), ())
 
 
 def _signer(target) -> str:

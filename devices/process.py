@@ -206,10 +206,10 @@ def ensure_loaded(base: dict, target: int, opts):
     """A live state to compute from: the base if initialised, else the latest
     stored state at or before *target* (the latest with a ``snapshot``, when
     the device takes them: every ``cache-frequency`` slots), else a fresh ``init``."""
-    if base.get("initialized") == "true":
-        return "ok", base
     store = _store(opts)
     process_id = process_id_of(base)
+    if base.get("initialized") == "true" and is_computed_state(store, process_id, base):
+        return "ok", base
     newest = min(_latest_slot(store, process_id), target)
     snapshotted = newest - newest % _cache_frequency(base, opts)
     for slot_number in [snapshotted, *range(newest, -1, -1)] if newest >= 0 else []:
@@ -224,7 +224,32 @@ def ensure_loaded(base: dict, target: int, opts):
         if status == "ok" and isinstance(restored, dict):
             restored = {k: v for k, v in restored.items() if k != "snapshot"}
         return status, restored
-    return resolve_status(base, {"path": "init"}, opts)
+    return resolve_status(initial_base(base), {"path": "init"}, opts)
+
+
+def is_computed_state(store, process_id: str, state: dict) -> bool:
+    """True when *state* is the state this node computed for its slot: a state
+    handed in (``initialized: true``) is taken as it is only then, so a message
+    naming another process cannot stand in for that process's state."""
+    try:
+        stored = store.read(_key(process_id, f"computed/{_int(state.get('at-slot'), 'at-slot')}"))
+    except (StoreError, DeviceError):
+        return False
+    return _public(stored, skip=("snapshot",)) == _public(state, skip=("snapshot",))
+
+
+def initial_base(base: dict) -> dict:
+    """What ``init`` starts from: the process message itself (the base, when it
+    is that message; otherwise the message its ``process`` key holds)."""
+    process = base.get("process")
+    if not isinstance(process, dict) or _public(base, skip=("process",)) == _public(process):
+        return base
+    return ensure_process_key(process)
+
+
+def _public(message: dict, skip=()) -> dict:
+    return {k: v for k, v in message.items()
+            if k not in skip and not (isinstance(k, str) and k[:4].lower() == "priv")}
 
 
 def take_snapshot(state: dict, opts):

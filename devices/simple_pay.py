@@ -8,8 +8,10 @@ ledger is the node message's ``simple-pay-ledger``: ``address -> balance``.
 Keys:
 
 ``estimate``   the price of ``request`` (0 for the operator)
-``debit``      take ``quantity`` from the signer of ``request``; ``error`` (429)
-               when the balance goes below 0
+``debit``      take ``quantity`` (a whole number, 0 or more) from the signer of
+               ``request``; ``error`` (429) when the balance goes below 0.  Only
+               the node's p4@1.0 ``on/response`` hook may debit (a message
+               calling it is refused, 403)
 ``balance``    the balance of the signer of ``request`` (or of the request
                itself, or of ``target``)
 ``topup``      (operator-signed, the signature covering ``path``, ``amount`` and
@@ -46,13 +48,21 @@ def estimate(base, request, opts):
 
 
 def debit(base, request, opts):
-    """Charge ``quantity`` to the signer of ``request``."""
+    """Charge ``quantity`` to the signer of ``request`` (the node's response hook only)."""
     node = _node(opts)
+    if (opts or {}).get("node-hook") != "response":
+        return "error", {"status": 403, "body": "simple-pay@1.0 debits only from the node's "
+                                                "on/response hook"}
+    price = request.get("quantity", 0)
+    if isinstance(price, str) and price.strip().isdigit():
+        price = int(price)
+    if isinstance(price, bool) or not isinstance(price, int) or price < 0:
+        raise DeviceError(f"simple-pay@1.0 debit: 'quantity' must be a whole number, 0 or more; "
+                          f"got {price!r}", key="quantity", device=NAME)
     found = signers(request.get("request"), opts)
     if not found:
         return False
     signer = found[0]
-    price = int(request.get("quantity", 0))
     balance = get_balance(node, signer)
     new_balance = balance - price
     _set_balance(node, signer, new_balance)

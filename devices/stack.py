@@ -19,8 +19,9 @@ Statuses a device may return in fold mode:
 ``pass``
     start again from the first device with the state so far, ``pass``
     incremented (it is 1 on the first pass).  ``allow-multipass: false`` on the
-    base makes ``pass`` end the stack like ``skip``; ``max-passes`` (default
-    100) bounds the passes.
+    base makes ``pass`` end the stack like ``skip``; ``max-passes`` bounds the
+    passes: the node option ``max_passes`` (default 100) is the cap, which a
+    request or base may lower, never raise.
 ``error`` (or any other)
     ``error-strategy`` (request, base or node option; default ``throw``)
     decides: ``throw`` raises :class:`aolab.errors.DeviceError` naming the
@@ -55,6 +56,8 @@ from aolab.resolve import answers, resolve_status
 
 NAME = "stack@1.0"
 DEFAULT_MAX_PASSES = 100
+#: The most devices a stack may hold (node option ``max_stack_devices``).
+DEFAULT_MAX_DEVICES = 1_000
 #: Keys of a keyed ``device-stack`` that are not devices (HyperBEAM's AO_CORE_KEYS).
 CORE_KEYS = frozenset(("path", "device", "priv", "commitments", "hashpath"))
 
@@ -83,28 +86,38 @@ def router(key, base, request, opts):
                       key="mode", device=NAME)
 
 
-def device_stack(base) -> dict:
-    """The stack's devices as ``name -> device`` (a list is numbered from 1)."""
+def device_stack(base, opts=None) -> dict:
+    """The stack's devices as ``name -> device`` (a list is numbered from 1).
+
+    At most the node option ``max_stack_devices`` (default
+    :data:`DEFAULT_MAX_DEVICES`) of them.
+    """
     try:
         stack = get_key(base, "device-stack")
     except KeyError:
         raise DeviceError("stack@1.0: the message has no 'device-stack'", key="device-stack",
                           device=NAME) from None
+    if not isinstance(stack, (list, tuple, dict)):
+        raise DeviceError(f"stack@1.0: 'device-stack' must be a list or a message, not "
+                          f"{type(stack).__name__}", key="device-stack", device=NAME)
+    limit = (opts or {}).get("max_stack_devices", DEFAULT_MAX_DEVICES)
+    if len(stack) > limit:
+        raise DeviceError(f"stack@1.0: 'device-stack' holds {len(stack):,} devices; this node "
+                          f"runs stacks of at most {limit:,} (max_stack_devices)",
+                          key="device-stack", device=NAME)
     if isinstance(stack, (list, tuple)):
         return {str(n): dev for n, dev in enumerate(stack, 1)}
-    if isinstance(stack, dict):
-        return {normalize_key(k): v for k, v in stack.items() if normalize_key(k) not in CORE_KEYS}
-    raise DeviceError(f"stack@1.0: 'device-stack' must be a list or a message, not "
-                      f"{type(stack).__name__}", key="device-stack", device=NAME)
+    return {normalize_key(k): v for k, v in stack.items() if normalize_key(k) not in CORE_KEYS}
 
 
-def transform(base: dict, name: str):
+def transform(base: dict, name: str, stack: dict | None = None):
     """*base* with the stack's device *name* in place of its device, or None.
 
     Sets ``device-key`` and the device's prefixes, and remembers the device and
     prefixes it replaced (``previous-*``), as HyperBEAM's ``transform/3``.
+    *stack* is ``device_stack(base)`` when the caller already has it.
     """
-    device = device_stack(base).get(normalize_key(name))
+    device = (device_stack(base) if stack is None else stack).get(normalize_key(name))
     if device is None:
         return None
     updates = {
@@ -140,13 +153,17 @@ def fold(base, request, opts):
 
 
 def _fold(state: dict, request: dict, opts):
-    names = sorted(device_stack(state), key=_stack_order)
-    max_passes = int(_option(state, request, opts, "max-passes", DEFAULT_MAX_PASSES))
+    stack = device_stack(state, opts)
+    raw_stack = state.get("device-stack")
+    names = sorted(stack, key=_stack_order)
+    max_passes = _max_passes(state, request, opts)
     allow_multipass = _truthy(_option(state, request, opts, "allow-multipass", True))
     index = 0
     while index < len(names):
         name = names[index]
-        current = transform(state, name)
+        if state.get("device-stack") is not raw_stack:  # a device changed the stack
+            stack, raw_stack = device_stack(state, opts), state.get("device-stack")
+        current = transform(state, name, stack)
         if _not_answered(current, request, opts):
             state, index = current, index + 1  # the device does not implement this key
             continue
@@ -171,7 +188,7 @@ def _fold(state: dict, request: dict, opts):
             passes = int(result.get("pass", 1)) + 1
             if passes > max_passes:
                 return _stack_error(state, request, name, f"more than {max_passes} passes "
-                                    "(raise 'max-passes' or stop returning 'pass')", opts)
+                                    "(the node's max_passes caps 'max-passes'; stop returning 'pass')", opts)
             state, index = {**result, "pass": passes}, 0
         else:
             return _stack_error(state, request, name, f"status {status!r}: {result!r}", opts)
@@ -181,8 +198,9 @@ def _fold(state: dict, request: dict, opts):
 def map_devices(base, request, opts):
     """Run every device on the same base; collect ``name -> result``."""
     results = {}
-    for name in sorted(device_stack(base), key=_stack_order):
-        current = transform(base, name)
+    stack = device_stack(base, opts)
+    for name in sorted(stack, key=_stack_order):
+        current = transform(base, name, stack)
         if _not_answered(current, request, opts):
             continue
         try:
@@ -255,6 +273,24 @@ def _option(base, request, opts, key, default):
         if isinstance(source, dict) and key in source:
             return source[key]
     return (opts or {}).get(key.replace("-", "_"), default)
+
+
+def _max_passes(state, request, opts) -> int:
+    """The node's ``max_passes`` cap, lowered by the request's or base's
+    ``max-passes`` when that is smaller (a message never raises it)."""
+    cap = (opts or {}).get("max_passes", DEFAULT_MAX_PASSES)
+    asked = next((source["max-passes"] for source in (request, state)
+                  if isinstance(source, dict) and "max-passes" in source), None)
+    if asked is None:
+        return int(cap)
+    try:
+        if isinstance(asked, bool):
+            raise ValueError
+        asked = int(asked)
+    except (TypeError, ValueError):
+        raise DeviceError(f"stack@1.0: 'max-passes' must be a whole number, not {asked!r}",
+                          key="max-passes", device=NAME) from None
+    return min(asked, int(cap))
 
 
 def _truthy(value) -> bool:

@@ -21,6 +21,11 @@ could not serve these modules anyway: it cannot link memory64 ones.)
     offset, and store the byte count at the module's pointer.  Bytes written to
     stdout or stderr also go to ``results/<prefix>/stdout`` (``stderr``): what
     this call printed.
+    Host work is metered: a call takes at most :data:`MAX_IOVECS` iovecs
+    (``EINVAL`` beyond, as POSIX's ``IOV_MAX``), pays :data:`FUEL_PER_IOVEC`
+    per iovec and :data:`FUEL_PER_BYTE` per byte moved out of the call's fuel
+    (a ``fuel`` error when it cannot), and a file grows to
+    :data:`MAX_FILE_BYTES` at most (``EFBIG`` beyond).
 ``clock_time_get``
     the constant time 0 (HyperBEAM answers 1 without writing a time).
 ``environ_sizes_get`` / ``args_sizes_get`` / ``environ_get`` / ``args_get``
@@ -50,7 +55,13 @@ from aolab.wasm_runtime import WasmError
 NAME = "wasi@1.0"
 MODULE = "wasi_snapshot_preview1"
 CLOCK_TIME_NS = 0
-ERRNO_SUCCESS, ERRNO_BADF = 0, 8
+ERRNO_SUCCESS, ERRNO_BADF, ERRNO_FBIG, ERRNO_INVAL = 0, 8, 22, 28
+#: The most iovecs one fd_read/fd_write takes (POSIX IOV_MAX).
+MAX_IOVECS = 1024
+#: Fuel each iovec and each byte moved costs (host work paid like instructions).
+FUEL_PER_IOVEC, FUEL_PER_BYTE = 100, 4
+#: The largest a file of the virtual file system may grow (bytes).
+MAX_FILE_BYTES = 64 << 20
 STDIO = {"0": "/dev/stdin", "1": "/dev/stdout", "2": "/dev/stderr"}
 
 
@@ -85,9 +96,14 @@ def fd_write(base, request):
     state, instance, (fd, iovs, count, written_at), descriptor, name = _open_call(base, request)
     if descriptor is None:
         return {"state": state, "results": [ERRNO_BADF]}
-    data = b"".join(instance.read(pointer, length) for pointer, length in _iovecs(instance, iovs, count))
+    vectors = _metered_iovecs(instance, iovs, count, "fd_write")
+    if vectors is None:
+        return {"state": state, "results": [ERRNO_INVAL]}
     content = _file(state, name)
     offset = int(descriptor.get("offset", len(content)))
+    if max(offset, 0) + sum(length for _, length in vectors) > MAX_FILE_BYTES:
+        return {"state": state, "results": [ERRNO_FBIG]}
+    data = b"".join(instance.read(pointer, length) for pointer, length in vectors)
     content = content[:offset] + data + content[offset + len(data):]
     state = _with_file(state, name, content)
     state = runtime.with_value(state, ["file-descriptors", str(fd), "offset"], offset + len(data))
@@ -103,9 +119,12 @@ def fd_read(base, request):
     state, instance, (fd, iovs, count, read_at), descriptor, name = _open_call(base, request)
     if descriptor is None:
         return {"state": state, "results": [ERRNO_BADF]}
+    vectors = _metered_iovecs(instance, iovs, count, "fd_read")
+    if vectors is None:
+        return {"state": state, "results": [ERRNO_INVAL]}
     content = _file(state, name)
     offset = start = int(descriptor.get("offset", 0))
-    for pointer, length in _iovecs(instance, iovs, count):
+    for pointer, length in vectors:
         piece = content[offset:offset + length]
         instance.write(pointer, piece)
         offset += len(piece)
@@ -184,6 +203,19 @@ def _iovecs(instance, address: int, count: int):
     for index in range(count):
         at = address + index * 2 * size
         yield instance.read_int(at, size), instance.read_int(at + size, size)
+
+
+def _metered_iovecs(instance, address: int, count: int, call: str):
+    """The iovecs of a call, paid for in fuel; None when there are more than
+    :data:`MAX_IOVECS` (the call answers ``EINVAL``)."""
+    count = int(count)
+    if count < 0 or count > MAX_IOVECS:
+        return None
+    instance.charge(FUEL_PER_IOVEC * count, f"{MODULE}.{call} of {count} iovecs")
+    vectors = list(_iovecs(instance, address, count))
+    moved = sum(length for _, length in vectors)
+    instance.charge(FUEL_PER_BYTE * moved, f"{MODULE}.{call} of {moved:,} bytes")
+    return vectors
 
 
 def _size_t(instance) -> int:

@@ -39,10 +39,16 @@ An import nobody answers returns 0 and is listed in
 ``results/<prefix>/undefined-calls``; Emscripten's ``env.invoke_*`` call
 through the module's function table.
 
-Limits, from the base (else the node options ``wasm_fuel``, ``wasm_deadline``,
-``wasm_memory_limit``): ``wasm-fuel`` (instructions per call, deterministic;
-default 10**9), ``wasm-deadline`` (seconds of wall clock per call, a
-backstop; default 30), ``wasm-memory-limit`` (bytes; default 1 GiB).
+Limits belong to the node: its options ``wasm_fuel`` (instructions per call,
+deterministic; default 10**9), ``wasm_deadline`` (seconds of wall clock per
+call, a backstop; default 30), ``wasm_memory_limit`` (bytes, shared by all the
+instance's memories; default 1 GiB), ``wasm_memories`` (1),
+``wasm_table_elements`` (2**20, over all tables), ``wasm_tables`` (4),
+``wasm_image_limit`` (64 MiB) and ``wasm_function_limit`` (50,000 functions)
+are caps.  A message may lower one with the matching key (``wasm-fuel``,
+``wasm-deadline``, ``wasm-memory-limit``, ...), never raise it: a larger value,
+or ``none``, leaves the node's cap.  Work done for the module outside
+WebAssembly (every import call, the bytes wasi@1.0 copies) is paid in fuel.
 
 Errors name the function and the reason: a bad image, a missing export,
 wrong parameters, a trap, a limit.  Outside a process they raise
@@ -86,9 +92,13 @@ def init(base, request, opts):
     prefix = runtime.prefix_of(base)
     if int(base.get("pass", 1)) > 1 and runtime.instance_of(base, prefix) is not None:
         return base  # a later pass of a stack: already running
-    module = runtime.load_module(_image(base, opts))
+    module = runtime.load_module(_image(base, opts), image_limit=_limit(base, opts, "image-limit"),
+                                 function_limit=_limit(base, opts, "function-limit"))
     instance = runtime.Instance(module, memory_limit=_limit(base, opts, "memory-limit"),
-                                fuel=_limit(base, opts, "fuel"))
+                                fuel=_limit(base, opts, "fuel"),
+                                memories=_limit(base, opts, "memories"),
+                                tables=_limit(base, opts, "tables"),
+                                table_elements=_limit(base, opts, "table-elements"))
     return runtime.with_instance(base, prefix, instance)
 
 
@@ -236,23 +246,43 @@ def _first(request, base, key):
     return None
 
 
+#: The node's caps when its options say nothing (see the module doc).
 _DEFAULTS = {"fuel": runtime.DEFAULT_FUEL, "deadline": runtime.DEFAULT_DEADLINE,
-             "memory-limit": runtime.DEFAULT_MEMORY_LIMIT}
+             "memory-limit": runtime.DEFAULT_MEMORY_LIMIT, "memories": runtime.DEFAULT_MEMORIES,
+             "tables": runtime.DEFAULT_TABLES, "table-elements": runtime.DEFAULT_TABLE_ELEMENTS,
+             "image-limit": runtime.DEFAULT_IMAGE_LIMIT,
+             "function-limit": runtime.DEFAULT_FUNCTION_LIMIT}
 
 
 def _limit(base, opts, name):
-    """``wasm-<name>`` from the base, else the node option, else the default;
-    ``"none"`` lifts the limit (fuel and deadline only)."""
-    value = base.get(f"wasm-{name}")
-    if value is None:
-        value = (opts or {}).get(f"wasm_{name.replace('-', '_')}", _DEFAULTS[name])
-    if value is None or (isinstance(value, str) and value.lower() in ("none", "unlimited")):
-        return None if name != "memory-limit" else _DEFAULTS[name]
+    """The limit *name* for this call: the node's cap (its option
+    ``wasm_<name>``, else the default), lowered by the base's ``wasm-<name>``
+    when that is smaller.  A message never raises a cap: a larger value, or
+    ``none``, leaves it.  Only a node option of None lifts fuel or deadline."""
+    option = f"wasm_{name.replace('-', '_')}"
+    cap = (opts or {}).get(option, _DEFAULTS[name])
+    if cap is None and name not in ("fuel", "deadline"):
+        cap = _DEFAULTS[name]
+    cap = None if cap is None else _number(cap, name, f"the node option {option!r}")
+    asked = base.get(f"wasm-{name}") if isinstance(base, dict) else None
+    if asked is None or (isinstance(asked, str) and asked.strip().lower() in ("none", "unlimited")):
+        return cap
+    asked = _number(asked, name, f"'wasm-{name}'")
+    return asked if cap is None else min(asked, cap)
+
+
+def _number(value, name, where):
     try:
-        return float(value) if name == "deadline" else int(value)
-    except (TypeError, ValueError):
-        raise DeviceError(f"{NAME}: 'wasm-{name}' must be a number, not {value!r}",
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value) if name == "deadline" else int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise DeviceError(f"{NAME}: {where} must be a number, not {value!r}",
                           key=f"wasm-{name}", device=NAME) from None
+    if number < 0 or number != number:
+        raise DeviceError(f"{NAME}: {where} must be 0 or more, not {value!r}",
+                          key=f"wasm-{name}", device=NAME)
+    return number
 
 
 def _results(state, prefix) -> dict:

@@ -382,7 +382,8 @@ def test_verify_branch(alice_key, network):
     assert aolab.verify_branch(r2, proof)
     assert not aolab.verify_branch({**r2, "count": 4}, proof)
     bad_proof = httpsig.sign({k: v for k, v in proof.items() if k != "commitments"}
-                             | {"last-request": {"path": "add", "amount": 3}}, alice_key)
+                             | {"requests": [proof["requests"][0], {"path": "add", "amount": 3}]},
+                             alice_key)
     assert "fold" in aolab.verify_branch(r2, bad_proof).divergence["reason"]
     unsigned_lie = {**proof, "origin": aolab.human_id(bytes(32))}
     assert not aolab.verify_branch(r2, unsigned_lie)

@@ -61,7 +61,7 @@ def test_interrupted_write_keeps_the_old_entry(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="disk full"):
         store.write_result(hashpath, {"v": "new"})
     monkeypatch.undo()
     assert store.read(hashpath) == {"v": "old"}

@@ -117,7 +117,7 @@ def test_leftover_temporary_files_are_ignored(tmp_path):
     (tmp_path / "store" / "messages" / ".tmp-abc").write_bytes(b"half a mess")
     message_id = store.write({"a": "1"})
     assert store.read(message_id) == {"a": "1"}
-    assert store.check() == {"entries": 1, "corrupted": []}
+    assert store.check() == {"entries": 1, "corrupted": [], "dangling": []}
 
 
 def test_failed_resolution_leaves_store_and_trace_consistent(tmp_path):
@@ -126,7 +126,7 @@ def test_failed_resolution_leaves_store_and_trace_consistent(tmp_path):
     entries = lab.store.check()["entries"]
     with pytest.raises(aolab.errors.AolabError):
         lab.resolve(good, {"path": "compute", "body": {"action": "explode"}})
-    assert lab.store.check() == {"entries": entries, "corrupted": []}
+    assert lab.store.check() == {"entries": entries, "corrupted": [], "dangling": []}
     assert [r["status"] for r in lab.trace.records] == ["ok", "error"]
     assert lab.resolve(good, {"path": "add"})["count"] == 2
 

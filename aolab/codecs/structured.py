@@ -172,6 +172,23 @@ def _list_item(item, key, _depth: int = 0) -> bytes:
     return sf_string(b"(ao-type-" + kind.encode() + b") " + encoded)
 
 
+def _hostile_input_is_an_encoding_error(codec):
+    """Any failure of *codec* on malformed input becomes an EncodingError (trust item 8)."""
+    import functools
+
+    @functools.wraps(codec)
+    def checked(*args):
+        try:
+            return codec(*args)
+        except EncodingError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+            raise EncodingError(f"{codec.__name__}: malformed input: {type(exc).__name__}: "
+                                f"{str(exc)[:120]}") from None
+    return checked
+
+
+@_hostile_input_is_an_encoding_error
 def decode_value(kind: str, raw: bytes):
     """The inverse of :func:`encode_value`."""
     kind = kind.lower()
@@ -353,6 +370,7 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
     return values
 
 
+@_hostile_input_is_an_encoding_error
 def from_tabm(tabm: dict) -> dict:
     """A TABM back as a typed message (``dev_codec_structured:to/1``); a raw
     binary passes through."""

@@ -41,9 +41,27 @@ Carol re-executes and names the step whose result does not match."""),
     ("code", """forged = httpsig.sign({k: v for k, v in second.items() if k != "commitments"} | {"count": 99},
                       keys["mallory"])
 httpsig.verify(forged), carol.verify(forged).divergence"""),
+    ("md", """## A forged lineage, and why it is caught
+Mallory tries harder. He computes from `{"count": 1000}`, makes his result claim the hashpath
+of Alice's `first` (whose lineage starts at `base`), and has his node serve his own message
+under `base`'s ID. The hashpath is right, the count is not."""),
+    ("code", """mallory = aolab.Node(name="mallory", network=net)
+fake = {"device": "counter@1.0", "count": 1000}
+lie = mallory.resolve(fake, {"path": "add", "amount": 5})
+lie = {**lie, "priv": {"hashpath": aolab.hashpath(first)}}   # claims first's lineage
+mallory.store.write_result(aolab.id(base), fake)              # serves fake under base's ID
+lie["count"], aolab.hashpath(lie) == aolab.hashpath(first)"""),
+    ("md", """A hashpath names every input by its ID, and an ID is a hash of the message's content. Carol
+fetches the inputs from Mallory's node but takes none of them on trust: she recomputes the ID
+of each one, so the message served under `base`'s ID is caught before anything runs. Mallory's
+own node would not have helped him either: a node keeps a claimed `priv/hashpath` only when
+its store holds that very message under it (his `resolve` above named `fake` by its own ID)."""),
+    ("code", """carol.verify(lie, source=mallory)"""),
     ("md", """## One output from a partial tree
-A proof holds only the request IDs of the lineage and the last step's inputs. The checker folds
-the IDs into the hashpath and re-executes one step: no other branch is needed."""),
+A proof holds one output's branch only: the first message and the requests along its lineage,
+none of the rest of the execution tree. The checker recomputes their IDs, folds them into the
+hashpath and re-executes that branch: intermediate results are not named by the hashpath (only
+inputs are), so they are recomputed, never read from the proof."""),
     ("code", """proof = alice.prove(second)
 sorted(k for k in proof if k != "commitments"), aolab.verify_branch(second, proof)"""),
     ("code", """aolab.verify_branch({**second, "count": 13}, proof)"""),
