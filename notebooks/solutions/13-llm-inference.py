@@ -1,0 +1,3 @@
+forged = {**receipt, "request": {**receipt["request"], "prompt": "a device is"}}
+mine = bob.resolve(forged, "verify")
+mine["differences"]
