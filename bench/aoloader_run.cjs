@@ -1,0 +1,76 @@
+// Runs an aos message sequence through npm @permaweb/ao-loader (bench/bench_aos.py drives it).
+// Usage: node bench/aoloader_run.cjs <input.json>  ->  JSON on stdout.
+// input: {"wasm": path, "format": ..., "env": {...}, "messages": [{...}, ...], "repeats": n}
+// Two ways of calling, each timed over the whole sequence (median of `repeats` runs):
+//   live:   handle(null, msg, env): the instance keeps its memory between messages;
+//   copied: handle(memory, msg, env) with the Memory of the previous answer, as an AO
+//           compute unit calls it (memory copied out and back in per message).
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const AoLoader = require(path.join(__dirname, "..", "npm", "node_modules", "@permaweb", "ao-loader"));
+
+async function runOnce(wasm, input, copied) {
+  // aos-2-pure-xs (HyperBEAM's build) imports wasi proc_exit, which ao-loader's wasm64
+  // glue does not provide: instantiate it ourselves with that one import added.
+  // clock_time_get answers a fixed time, as aolab's wasi@1.0 does.
+  const instantiate = (imports, receive) => {
+    let memory = null;
+    const wasi = { ...imports.wasi_snapshot_preview1,
+      proc_exit: code => { throw new Error(`proc_exit(${code})`); },
+      clock_time_get: (id, precision, at) => {
+        new DataView(memory.buffer).setBigUint64(Number(at), BigInt(input.clockNs || 0), true);
+        return 0;
+      } };
+    WebAssembly.instantiate(wasm, { ...imports, wasi_snapshot_preview1: wasi })
+      .then(({ instance, module }) => {
+        memory = instance.exports.memory;
+        // The glue also expects exports of a JS-linked build; aos-2-pure-xs runs as
+        // HyperBEAM runs it: instantiated, then `handle` called (no constructors, no
+        // stack-limit checks; the glue's stack cookie goes in the null page, 4..11).
+        const zero = () => (instance.exports.memory.type ? 0n : 0n);
+        const exports = { ...instance.exports, __wasm_call_ctors: () => {},
+          emscripten_stack_init: () => {}, emscripten_stack_get_end: zero,
+          emscripten_stack_get_base: zero, emscripten_stack_get_free: zero };
+        receive({ exports }, module);
+      });
+    return {};
+  };
+  const handle = await AoLoader(instantiate, {
+    format: input.format, inputEncoding: "JSON-1", outputEncoding: "JSON-1",
+    memoryLimit: String(input.memoryLimit || 1073741824), computeLimit: String(9e12), extensions: [],
+  });
+  const outputs = [];
+  let memory = null;
+  const start = process.hrtime.bigint();
+  for (const msg of input.messages) {
+    const result = await handle(copied ? memory : null, msg, input.env);
+    if (copied) memory = result.Memory;
+    outputs.push(result.Error !== undefined && result.Error !== null && result.Error !== ""
+      ? { error: String(result.Error) }
+      : { data: result.Output && typeof result.Output === "object" ? result.Output.data : result.Output });
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, outputs, memoryBytes: memory ? memory.byteLength : null };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main() {
+  const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const wasm = fs.readFileSync(input.wasm);
+  const answer = { version: require(path.join(__dirname, "..", "npm", "node_modules", "@permaweb",
+    "ao-loader", "package.json")).version, node: process.version };
+  for (const [name, copied] of [["live", false], ["copied", true]]) {
+    const runs = [];
+    for (let i = 0; i < (input.repeats || 3); i++) runs.push(await runOnce(wasm, input, copied));
+    answer[name] = { seconds: runs.map(r => r.seconds), median_seconds: median(runs.map(r => r.seconds)),
+                     outputs: runs[0].outputs };
+  }
+  process.stdout.write(JSON.stringify(answer));
+}
+
+main().catch(err => { console.error(err && err.stack || String(err)); process.exit(1); });
