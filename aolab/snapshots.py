@@ -10,10 +10,10 @@ here costs the chunks that changed:
 - the memory is cut into 4 KiB *chunks*; a snapshot lists the chunks that are
   not all zeros (``chunks``: their numbers, 4-byte little-endian) and their
   contents (``bodies``, one ``bytes`` per chunk);
-- an :class:`Tracker` keeps a copy of the memory as of the previous snapshot (a
+- a :class:`Tracker` keeps a copy of the memory as of the previous snapshot (a
   *shadow*); a new snapshot compares memory and shadow 64 KiB at a time
-  (``memcmp``, about 1 ms for aos's 12.6 MB), then 4 KiB at a time inside the
-  pages that differ, copies only the chunks that changed, and reuses the
+  (``memcmp``, about 0.5 ms for aos's 12.6 MB), then 4 KiB at a time inside the
+  pages that differ (numpy), copies only the chunks that changed, and reuses the
   previous snapshot's ``bytes`` object for every other chunk;
 - so a store that keeps messages as they are (the memory store) holds each
   unchanged chunk once, and a store that serialises (the LMDB store) keeps
@@ -42,9 +42,12 @@ from __future__ import annotations
 import ctypes
 import struct
 
+import numpy as np
+
 PAGE = 65536
 CHUNK = 4096
 _PER_PAGE = PAGE // CHUNK
+_PAGES_PER_BLOCK = 16
 
 
 def _memcmp():
@@ -85,23 +88,23 @@ class Tracker:
         """A snapshot of the *size* bytes at *address* (see the module doc)."""
         self._fit(size)
         shadow = ctypes.addressof(self.shadow)
-        bodies, changed = self.bodies, 0
-        for page in range(size // PAGE):
-            offset = page * PAGE
-            if not _differ(address + offset, shadow + offset, PAGE):
-                continue
-            for chunk in range(page * _PER_PAGE, (page + 1) * _PER_PAGE):
-                at = chunk * CHUNK
-                if not _differ(address + at, shadow + at, CHUNK):
-                    continue
-                content = ctypes.string_at(address + at, CHUNK)
-                ctypes.memmove(shadow + at, address + at, CHUNK)
+        memory_words = np.ctypeslib.as_array((ctypes.c_uint64 * (size // 8)).from_address(address))
+        shadow_words = np.frombuffer(self.shadow, dtype=np.uint64, count=size // 8)
+        bodies, changed, added, words = self.bodies, 0, False, CHUNK // 8
+        for page in _differing_pages(address, shadow, size):
+            first = page * _PER_PAGE
+            now = memory_words[first * words:(first + _PER_PAGE) * words].reshape(_PER_PAGE, words)
+            before = shadow_words[first * words:(first + _PER_PAGE) * words].reshape(_PER_PAGE, words)
+            for index in np.flatnonzero((now != before).any(axis=1)).tolist():
+                content = now[index].tobytes()
                 changed += 1
                 if content == _ZERO_CHUNK:
-                    bodies.pop(chunk, None)
+                    bodies.pop(first + index, None)
                 else:
-                    bodies[chunk] = content
-        if changed:
+                    added = added or (first + index) not in bodies
+                    bodies[first + index] = content
+            ctypes.memmove(shadow + page * PAGE, address + page * PAGE, PAGE)
+        if added:  # keep the chunks in order (a changed chunk keeps its place)
             self.bodies = bodies = dict(sorted(bodies.items()))
         self.changed_chunks = changed
         return {"pages": size // PAGE, "chunk-size": CHUNK,
@@ -124,6 +127,19 @@ class Tracker:
             grown = (ctypes.c_ubyte * size)()
             ctypes.memmove(grown, self.shadow, len(self.shadow))
             self.shadow = grown
+
+
+def _differing_pages(address: int, shadow: int, size: int) -> list[int]:
+    """The 64 KiB pages where memory and shadow differ (1 MiB compared at once
+    first: most of a memory is untouched)."""
+    found, pages = [], size // PAGE
+    for block in range(0, pages, _PAGES_PER_BLOCK):
+        end = min(block + _PAGES_PER_BLOCK, pages)
+        if not _differ(address + block * PAGE, shadow + block * PAGE, (end - block) * PAGE):
+            continue
+        found += [page for page in range(block, end)
+                  if _differ(address + page * PAGE, shadow + page * PAGE, PAGE)]
+    return found
 
 
 def chunk_numbers(snapshot: dict) -> list[int]:
