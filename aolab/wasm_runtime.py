@@ -47,7 +47,6 @@ import importlib.metadata
 import math
 import os
 import pathlib
-import shutil
 import struct
 import subprocess
 import tempfile
@@ -71,8 +70,9 @@ except (ImportError, AttributeError):  # pragma: no cover - another wasmtime-py 
     ffi, _FAST = None, False
     _KIND = dict.fromkeys(("i32", "i64", "f32", "f64"))
 
-from . import ids, snapshots
+from . import ids, snapshots, tools
 from .errors import AolabError
+from .tools import find_wasm_opt  # noqa: F401  (the project's pinned binaryen)
 
 PAGE = 65536
 #: Fuel per call when nothing else is said: a few tenths of a second of
@@ -88,9 +88,8 @@ WASM_OPT_FEATURES = ("--enable-exception-handling", "--enable-memory64", "--enab
                      "--enable-sign-ext", "--enable-mutable-globals",
                      "--enable-nontrapping-float-to-int", "--enable-reference-types",
                      "--enable-multivalue")
-WASM_OPT_HINT = ("install binaryen (`npm install -g binaryen@132`, or `npm install binaryen@132` "
-                 "in <repo>/.cache/binaryen) or set AOLAB_WASM_OPT to a wasm-opt executable")
-_REPO = pathlib.Path(__file__).resolve().parent.parent
+WASM_OPT_HINT = ("`make setup` installs the pinned binaryen 132 into npm/node_modules; "
+                 "or set AOLAB_WASM_OPT to a wasm-opt executable")
 _EPOCH_TICK = 0.05
 _UNLIMITED = (1 << 63) - 1
 
@@ -291,20 +290,6 @@ def _write_atomically(file: pathlib.Path, data: bytes) -> None:
         raise
 
 
-def find_wasm_opt() -> str | None:
-    """binaryen's ``wasm-opt``: ``$AOLAB_WASM_OPT``, on ``PATH``, or installed by npm
-    in ``<repo>/.cache/binaryen`` or ``<repo>/node_modules``; None when absent."""
-    given = os.environ.get("AOLAB_WASM_OPT")
-    if given:
-        return given if os.path.exists(given) else None
-    for candidate in (shutil.which("wasm-opt"),
-                      _REPO / ".cache" / "binaryen" / "node_modules" / ".bin" / "wasm-opt",
-                      _REPO / "node_modules" / ".bin" / "wasm-opt"):
-        if candidate and os.path.exists(candidate):
-            return str(candidate)
-    return None
-
-
 def translation_available(image: bytes) -> bool:
     """True when *image* can run here: wasm-opt is found, or its translation is cached."""
     return find_wasm_opt() is not None or (cache_dir() / "wasm-exnref" / f"{image_id(image)}.wasm").exists()
@@ -321,13 +306,10 @@ def translate_legacy_exceptions(image: bytes, key: str | None = None) -> bytes:
         pass
     wasm_opt = find_wasm_opt()
     if wasm_opt is None:
-        given = os.environ.get("AOLAB_WASM_OPT")
-        missing = (f"AOLAB_WASM_OPT names {given}, which does not exist" if given
-                   else "it is not installed")
         raise WasmError("the image uses the legacy WebAssembly exception instructions (try/catch), "
                         "which wasmtime does not run; aolab translates such images with binaryen's "
-                        f"`wasm-opt --translate-to-exnref`, but {missing}: {WASM_OPT_HINT}",
-                        kind="image")
+                        f"`wasm-opt --translate-to-exnref`, but {tools.missing('wasm-opt')} "
+                        f"({WASM_OPT_HINT})", kind="image")
     with tempfile.TemporaryDirectory(prefix="aolab-wasm-opt-") as work:
         source, target = pathlib.Path(work, "in.wasm"), pathlib.Path(work, "out.wasm")
         source.write_bytes(image)

@@ -2,7 +2,9 @@
 
 Each notebook's cells are in ``notebooks/sources/nbNN_<name>.py`` as a list
 ``CELLS`` of ``(kind, source)``: ``md``, ``code``, or ``solution`` (a code
-cell whose source is hidden until the learner opens it).  Run::
+cell whose source is hidden until the learner opens it); a third item, a list of
+tags, is copied into the cell's metadata (``requires-tool:aos`` makes nbval skip
+the cell where that tool is missing, see ``conftest.py``).  Run::
 
     .venv/bin/python notebooks/make_notebooks.py            # every notebook
     .venv/bin/python notebooks/make_notebooks.py 03         # those whose name starts with 03
@@ -41,7 +43,7 @@ def build(name: str, cells) -> pathlib.Path:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     made = []
-    for kind, src in cells:
+    for kind, src, *tags in cells:
         if kind == "md":
             made.append(nbformat.v4.new_markdown_cell(src))
         else:
@@ -49,6 +51,8 @@ def build(name: str, cells) -> pathlib.Path:
             if kind == "solution":
                 cell.metadata["jupyter"] = {"source_hidden": True}
                 cell.metadata["tags"] = ["solution"]
+            if tags and tags[0]:
+                cell.metadata["tags"] = cell.metadata.get("tags", []) + list(tags[0])
             made.append(cell)
     nb.cells = made
     path = HERE / f"{name}.ipynb"

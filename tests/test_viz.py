@@ -3,7 +3,6 @@ the stepper and the tables.  DOT text is compared, never SVG bytes."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import networkx as nx
@@ -15,7 +14,7 @@ from aolab.errors import AolabError
 from aolab.viz import (GraphvizNotFound, StepperModel, diff, divergence_dot, export, preview,
                        process_timeline, render, short_hashpath, show, stepper, to_dot, tree_dot)
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` is not installed")
+needs_dot = pytest.mark.requires_tool("dot")
 
 BASE = {"device": "message@1.0", "a": {"b": "RESULT"}}
 

