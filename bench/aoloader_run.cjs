@@ -1,6 +1,9 @@
 // Runs an aos message sequence through npm @permaweb/ao-loader (bench/bench_aos.py drives it).
 // Usage: node bench/aoloader_run.cjs <input.json>  ->  JSON on stdout.
-// input: {"wasm": path, "format": ..., "env": {...}, "messages": [{...}, ...], "repeats": n}
+// (the first `warmup` messages are run before the clock starts; `warmupRuns` whole untimed
+// runs first let V8 finish optimising the module, so ao-loader is measured at its best)
+// input: {"wasm": path, "warmup": n, "format": ..., "env": {...}, "messages": [{...}, ...], "repeats": n,
+//         "modes": ["live", "copied"]}
 // Two ways of calling, each timed over the whole sequence (median of `repeats` runs):
 //   live:   handle(null, msg, env): the instance keeps its memory between messages;
 //   copied: handle(memory, msg, env) with the Memory of the previous answer, as an AO
@@ -8,7 +11,9 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const AoLoader = require(path.join(__dirname, "..", "npm", "node_modules", "@permaweb", "ao-loader"));
+const NODE_MODULES = process.env.AOLAB_NPM_DIR
+  ? path.join(process.env.AOLAB_NPM_DIR, "node_modules") : path.join(__dirname, "..", "npm", "node_modules");
+const AoLoader = require(path.join(NODE_MODULES, "@permaweb", "ao-loader"));
 
 async function runOnce(wasm, input, copied) {
   // aos-2-pure-xs (HyperBEAM's build) imports wasi proc_exit, which ao-loader's wasm64
@@ -42,8 +47,10 @@ async function runOnce(wasm, input, copied) {
   });
   const outputs = [];
   let memory = null;
-  const start = process.hrtime.bigint();
-  for (const msg of input.messages) {
+  const warmup = input.warmup || 0;  // messages run before the clock starts
+  let start = process.hrtime.bigint();
+  for (const [index, msg] of input.messages.entries()) {
+    if (index === warmup) start = process.hrtime.bigint();
     const result = await handle(copied ? memory : null, msg, input.env);
     if (copied) memory = result.Memory;
     outputs.push(result.Error !== undefined && result.Error !== null && result.Error !== ""
@@ -62,10 +69,12 @@ function median(values) {
 async function main() {
   const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
   const wasm = fs.readFileSync(input.wasm);
-  const answer = { version: require(path.join(__dirname, "..", "npm", "node_modules", "@permaweb",
-    "ao-loader", "package.json")).version, node: process.version };
+  const answer = { version: require(path.join(NODE_MODULES, "@permaweb", "ao-loader", "package.json")).version,
+                   node: process.version };
   for (const [name, copied] of [["live", false], ["copied", true]]) {
+    if (input.modes && !input.modes.includes(name)) continue;
     const runs = [];
+    for (let i = 0; i < (input.warmupRuns || 0); i++) await runOnce(wasm, input, copied);  // V8 tiers up
     for (let i = 0; i < (input.repeats || 3); i++) runs.push(await runOnce(wasm, input, copied));
     answer[name] = { seconds: runs.map(r => r.seconds), median_seconds: median(runs.map(r => r.seconds)),
                      outputs: runs[0].outputs };

