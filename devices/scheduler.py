@@ -56,6 +56,7 @@ Reference: HyperBEAM src/dev_scheduler.erl, dev_scheduler_server.erl at b2743e4a
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 from aolab import ids
@@ -223,14 +224,22 @@ def _post_schedule(base, request, opts):
     else:
         process_id = target_process_id(base, {})
     store = _store(opts)
-    current, chain = latest(store, process_id)
-    assignment = assignment_for(process_id, current + 1, message, chain)
-    store.write_result(_key(process_id, f"assignments/{current + 1}"), assignment)
-    store.write_result(_key(process_id, "latest"),
-                       {"slot": current + 1, "hash-chain": assignment["hash-chain"]})
-    if current < 0:
-        _register_process(store, process_id)
+    with _exclusive(store):  # read the head and append: no other scheduler in between
+        current, chain = latest(store, process_id)
+        assignment = assignment_for(process_id, current + 1, message, chain)
+        store.write_result(_key(process_id, f"assignments/{current + 1}"), assignment)
+        store.write_result(_key(process_id, "latest"),
+                           {"slot": current + 1, "hash-chain": assignment["hash-chain"]})
+        if current < 0:
+            _register_process(store, process_id)
     return assignment
+
+
+def _exclusive(store):
+    """The store's ``exclusive()`` block (several processes may share a store), or
+    nothing for a store that has none."""
+    exclusive = getattr(store, "exclusive", None)
+    return exclusive() if exclusive is not None else contextlib.nullcontext()
 
 
 def _get_schedule(base, request, opts):
