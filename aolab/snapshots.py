@@ -42,8 +42,6 @@ from __future__ import annotations
 import ctypes
 import struct
 
-import numpy as np
-
 PAGE = 65536
 CHUNK = 4096
 _PER_PAGE = PAGE // CHUNK
@@ -70,6 +68,7 @@ def _differ(first: int, second: int, size: int) -> bool:
 
 
 _ZERO_CHUNK = bytes(CHUNK)
+_ZEROS = ctypes.create_string_buffer(PAGE * _PAGES_PER_BLOCK)
 
 
 class Tracker:
@@ -81,29 +80,34 @@ class Tracker:
 
     def __init__(self):
         self.shadow = None          # ctypes buffer: the memory as of the last snapshot
+        self.zero_blocks: set = set()        # 1 MiB blocks of the shadow known to be zeros
         self.bodies: dict[int, bytes] = {}   # chunk number -> its content (non-zero chunks)
         self.changed_chunks = 0     # chunks copied by the last take (for benchmarks)
 
     def take(self, address: int, size: int) -> dict:
         """A snapshot of the *size* bytes at *address* (see the module doc)."""
+        import numpy as np  # imported on first use: notebooks without WebAssembly never pay for it
         self._fit(size)
-        shadow = ctypes.addressof(self.shadow)
-        memory_words = np.ctypeslib.as_array((ctypes.c_uint64 * (size // 8)).from_address(address))
-        shadow_words = np.frombuffer(self.shadow, dtype=np.uint64, count=size // 8)
-        bodies, changed, added, words = self.bodies, 0, False, CHUNK // 8
-        for page in _differing_pages(address, shadow, size):
-            first = page * _PER_PAGE
-            now = memory_words[first * words:(first + _PER_PAGE) * words].reshape(_PER_PAGE, words)
-            before = shadow_words[first * words:(first + _PER_PAGE) * words].reshape(_PER_PAGE, words)
-            for index in np.flatnonzero((now != before).any(axis=1)).tolist():
-                content = now[index].tobytes()
+        bodies, changed, added = self.bodies, 0, False
+        pages = _differing_pages(address, ctypes.addressof(self.shadow), size, self.zero_blocks)
+        if pages:
+            memory = np.ctypeslib.as_array((ctypes.c_uint64 * (size // 8)).from_address(address))
+            shadow = np.frombuffer(self.shadow, dtype=np.uint64, count=size // 8)
+            shape = (size // PAGE, _PER_PAGE, CHUNK // 8)
+            now = memory.reshape(shape)[pages]  # the differing pages, copied once
+            before = shadow.reshape(shape)[pages]
+            shadow.reshape(shape)[pages] = now  # the shadow brought up to date
+            for row, index in zip(*np.nonzero((now != before).any(axis=2))):
+                chunk = pages[row] * _PER_PAGE + int(index)
+                content = now[row, index].tobytes()
                 changed += 1
                 if content == _ZERO_CHUNK:
-                    bodies.pop(first + index, None)
+                    bodies.pop(chunk, None)
                 else:
-                    added = added or (first + index) not in bodies
-                    bodies[first + index] = content
-            ctypes.memmove(shadow + page * PAGE, address + page * PAGE, PAGE)
+                    added = added or chunk not in bodies
+                    bodies[chunk] = content
+            for page in pages:
+                self.zero_blocks.discard(page // _PAGES_PER_BLOCK)
         if added:  # keep the chunks in order (a changed chunk keeps its place)
             self.bodies = bodies = dict(sorted(bodies.items()))
         self.changed_chunks = changed
@@ -114,28 +118,38 @@ class Tracker:
     def reset(self, snapshot: dict | None, address: int = 0, size: int = 0) -> None:
         """Start again from *snapshot*, now in the memory at *address* (None:
         from an all-zero memory, so the next snapshot copies every used chunk)."""
-        self.shadow, self.bodies = None, {}
+        self.shadow, self.bodies, self.zero_blocks = None, {}, set()
         if snapshot is not None and "bodies" in snapshot and size:
             self._fit(size)
             ctypes.memmove(ctypes.addressof(self.shadow), address, size)
             self.bodies = dict(zip(chunk_numbers(snapshot), snapshot["bodies"]))
+            used = {number * CHUNK // (PAGE * _PAGES_PER_BLOCK) for number in self.bodies}
+            self.zero_blocks = set(range(-(-size // (PAGE * _PAGES_PER_BLOCK)))) - used
 
     def _fit(self, size: int) -> None:
+        blocks = range(-(-size // (PAGE * _PAGES_PER_BLOCK)))
         if self.shadow is None:
             self.shadow = (ctypes.c_ubyte * size)()
+            self.zero_blocks = set(blocks)
         elif len(self.shadow) < size:  # the memory grew: the new part was zeros
             grown = (ctypes.c_ubyte * size)()
             ctypes.memmove(grown, self.shadow, len(self.shadow))
+            old_blocks = -(-len(self.shadow) // (PAGE * _PAGES_PER_BLOCK))
+            self.zero_blocks |= set(blocks[old_blocks:])
+            self.zero_blocks.discard(old_blocks - 1)  # a partial last block: compare it
             self.shadow = grown
 
 
-def _differing_pages(address: int, shadow: int, size: int) -> list[int]:
-    """The 64 KiB pages where memory and shadow differ (1 MiB compared at once
-    first: most of a memory is untouched)."""
+def _differing_pages(address: int, shadow: int, size: int, zero_blocks=frozenset()) -> list[int]:
+    """The 64 KiB pages where memory and shadow differ.  1 MiB is compared at
+    once first (most of a memory is untouched), against a buffer of zeros where
+    the shadow is known to be zeros (which stays in the CPU cache)."""
     found, pages = [], size // PAGE
+    zeros = ctypes.addressof(_ZEROS)
     for block in range(0, pages, _PAGES_PER_BLOCK):
         end = min(block + _PAGES_PER_BLOCK, pages)
-        if not _differ(address + block * PAGE, shadow + block * PAGE, (end - block) * PAGE):
+        reference = zeros if block // _PAGES_PER_BLOCK in zero_blocks else shadow + block * PAGE
+        if not _differ(address + block * PAGE, reference, (end - block) * PAGE):
             continue
         found += [page for page in range(block, end)
                   if _differ(address + page * PAGE, shadow + page * PAGE, PAGE)]
