@@ -51,7 +51,7 @@ Reference: HyperBEAM src/dev_process.erl at b2743e4a.
 """
 from __future__ import annotations
 
-from aolab import ids
+from aolab import id_memo, ids
 from aolab.errors import DeviceError, KeyNotFound, StoreError
 from aolab.resolve import answers, node_option, resolve_status
 from devices import process_worker
@@ -305,7 +305,7 @@ def ensure_process_key(base: dict) -> dict:
 def process_id_of(base: dict) -> str:
     """The ID of the process a state belongs to."""
     process = base.get("process")
-    return ids.id(process if isinstance(process, dict) else base)
+    return id_memo.id_of(process if isinstance(process, dict) else base)
 
 
 def as_process(state: dict) -> dict:

@@ -59,7 +59,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 
-from aolab import ids
+from aolab import id_memo, ids
 from aolab.errors import DeviceError, StoreError
 from aolab.path import path_parts
 from aolab.resolve import node_option
@@ -153,7 +153,7 @@ def assignment_for(process_id: str, slot_number: int, message: dict, previous_ch
 
 def next_hash_chain(previous: bytes, message: dict) -> bytes:
     """SHA-256 of the previous link and the message's native ID."""
-    return hashlib.sha256(previous + ids.native_id(ids.id(message))).digest()
+    return hashlib.sha256(previous + ids.native_id(id_memo.id_of(message))).digest()
 
 
 def check_chain(assignments: list) -> dict:
@@ -209,7 +209,7 @@ def target_process_id(base: dict, request: dict) -> str:
     if isinstance(target, str) and ids.is_id(target):
         return target
     process = base.get("process")
-    return ids.id(process if isinstance(process, dict) else base)
+    return id_memo.id_of(process if isinstance(process, dict) else base)
 
 
 def _post_schedule(base, request, opts):

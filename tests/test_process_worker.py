@@ -114,3 +114,26 @@ def test_a_failed_slot_leaves_no_stale_live_state():
     assert status == "error"
     lab.schedule(proc, {"action": "Ping"})
     assert lab.compute(proc, slot=1)["results"]["data"] == "2"
+
+
+def test_a_slot_hashes_neither_the_process_nor_its_message_again(monkeypatch):
+    """The process ID and each scheduled message's ID are computed once (a memo
+    keyed by content, so a message changed in place gets a new ID)."""
+    from aolab import ids
+    lab = aolab.Node(record=False)
+    proc = counter_process(lab, tag="ids-once")
+    for _ in range(4):
+        lab.schedule(proc, {"action": "Ping"})
+    lab.compute(proc, slot=0)
+    hashed = []
+    original = ids.id
+
+    def counting(message, *args, **kwargs):
+        hashed.append(message)
+        return original(message, *args, **kwargs)
+    monkeypatch.setattr(ids, "id", counting)
+    lab.compute(proc, slot=3)
+    process = [m for m in hashed if m.get("tag") == "ids-once"]
+    assert len(process) == 1  # the compute call's base (its step's hashpath), not per slot
+    assert not [m for m in hashed if m.get("action") == "Ping"]  # the scheduled messages
+    assert len(hashed) == 1 + 3  # and each slot's assignment, once
