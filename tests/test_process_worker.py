@@ -136,4 +136,4 @@ def test_a_slot_hashes_neither_the_process_nor_its_message_again(monkeypatch):
     process = [m for m in hashed if m.get("tag") == "ids-once"]
     assert len(process) == 1  # the compute call's base (its step's hashpath), not per slot
     assert not [m for m in hashed if m.get("action") == "Ping"]  # the scheduled messages
-    assert len(hashed) == 1 + 3  # and each slot's assignment, once
+    assert len(hashed) == 2 + 3  # the compute request, and each slot's assignment once
