@@ -15,8 +15,9 @@ Its ID (of the message as spawned) names it for ever.  Keys:
 ``compute``
     with ``slot: N``, the state after applying assignments 0..N in order;
     without a slot, the latest state known.  Each slot's state is stored
-    (``~process@1.0/<id>/computed/<N>``), so asking for N+1 after N computes one
-    slot, and any past slot is answered from the store.
+    (``~process@1.0/<id>/computed/<N>``), so any past slot is answered from the
+    store; the latest state and its instance stay live in the node
+    (:mod:`devices.process_worker`), so asking for N+1 after N computes one slot.
 ``now``
     the state at the current slot of the schedule (computing what is missing).
 ``init``
