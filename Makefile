@@ -11,7 +11,7 @@ NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/packag
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot tools unit notebooks bench clean browser-test fuzz test-aos lock
+.PHONY: lab test setup dot tools unit notebooks bench bench-aos clean browser-test fuzz test-aos lock
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
@@ -82,6 +82,10 @@ notebooks: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+# aos side by side with npm @permaweb/ao-loader (Node), same messages, ratios (a few minutes).
+bench-aos: setup
+	$(PY) bench/bench_aos.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache npm/node_modules

@@ -52,6 +52,37 @@ BLOB_MIN = 1024
 DEFAULT_MAP_SIZE = 1 << 36
 
 
+_environments: dict = {}   # real path -> [environment, users]
+_environments_lock = threading.Lock()
+
+
+def _open(root: pathlib.Path, *, map_size: int, sync: bool):
+    """The process's one environment for *root*, and the thread-local place of its
+    open write transaction: LMDB must not open a folder twice in one process (closing
+    the second would drop the first's locks)."""
+    key = str(root.resolve())
+    with _environments_lock:
+        found = _environments.get(key)
+        if found is None:
+            env = lmdb.open(key, map_size=map_size, max_dbs=4, sync=sync, metasync=sync,
+                            readahead=False, max_readers=256)
+            found = _environments[key] = [env, 0, threading.local()]
+        found[1] += 1
+        return found[0], found[2]
+
+
+def _release(root: pathlib.Path) -> None:
+    key = str(root.resolve())
+    with _environments_lock:
+        found = _environments.get(key)
+        if found is None:
+            return
+        found[1] -= 1
+        if found[1] <= 0:
+            del _environments[key]
+            found[0].close()
+
+
 class LmdbStore:
     """A store in an LMDB environment in the folder *root* (created when missing).
 
@@ -62,24 +93,34 @@ class LmdbStore:
         The most bytes the store may hold (address space; the file grows as needed).
     sync : bool
         Flush every commit to the device (survives power loss, not only a killed process).
+
+    Stores of one process on the same folder share one LMDB environment (the first
+    one's ``map_size`` and ``sync`` apply).
     """
 
     def __init__(self, root, *, map_size: int = DEFAULT_MAP_SIZE, sync: bool = True):
         self.root = pathlib.Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.env = lmdb.open(str(self.root), map_size=map_size, max_dbs=4, sync=sync,
-                             metasync=sync, readahead=False, max_readers=256)
+        self.env, self._local = _open(self.root, map_size=map_size, sync=sync)
         self._messages = self.env.open_db(b"messages")
         self._results = self.env.open_db(b"results")
         self._pending = self.env.open_db(b"pending")
         self._blobs = self.env.open_db(b"blobs")
-        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"<LmdbStore {self.root}>"
 
     def close(self) -> None:
-        self.env.close()
+        """Let go of the environment (closed when no store of this process uses it)."""
+        if self.env is not None:
+            _release(self.root)
+            self.env = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
     # -- transactions -------------------------------------------------------------------
     @contextlib.contextmanager

@@ -194,7 +194,18 @@ def aoloader(image_file: str, jsons: list, env: dict, modes: list) -> dict:
     return json.loads(done.stdout)
 
 
+def missing() -> str | None:
+    """Why this benchmark cannot run here, or None."""
+    loader = tools.node_modules() / "@permaweb" / "ao-loader" / "package.json"
+    return (tools.missing("aos") or tools.missing("node")
+            or (None if loader.exists() else f"npm @permaweb/ao-loader is not in "
+                f"{tools.node_modules()}: {tools.SETUP_HINT}"))
+
+
 def run(n: int = 200, repeats: int = 3) -> dict:
+    why = missing()
+    if why is not None:
+        return {"aos_vs_ao_loader": f"skipped: {why}"}
     image = aolab.data.aos_image()
     wasm_runtime.load_module(image)  # compile (or load the compiled module) outside timing
     sequence = messages(n)

@@ -131,3 +131,13 @@ def test_a_corrupted_lmdb_blob_is_reported(tmp_path):
     assert store.check()["corrupted"]
     with pytest.raises(aolab.errors.StoreError, match="missing or corrupted"):
         store.read("k/1")
+
+
+def test_two_lmdb_stores_on_one_folder_in_one_process_share_a_transaction(tmp_path):
+    first = aolab.LmdbStore(tmp_path / "lmdb")
+    second = aolab.LmdbStore(tmp_path / "lmdb")
+    with first.exclusive():
+        second.write_result("k/1", {"n": 1})  # no second write transaction: no deadlock
+        assert first.read("k/1") == {"n": 1}
+    second.close()
+    assert first.read("k/1") == {"n": 1}  # the environment stays open for the first
