@@ -7,7 +7,8 @@
 // Two ways of calling, each timed over the whole sequence (median of `repeats` runs):
 //   live:   handle(null, msg, env): the instance keeps its memory between messages;
 //   copied: handle(memory, msg, env) with the Memory of the previous answer, as an AO
-//           compute unit calls it (memory copied out and back in per message).
+//           compute unit calls it (memory copied out and back in per message);
+//   direct: no ao-loader: V8 calling the module's `handle` export (see runDirect).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -61,6 +62,66 @@ async function runOnce(wasm, input, copied) {
   return { seconds, outputs, memoryBytes: memory ? memory.byteLength : null };
 }
 
+// The same module on Node's WebAssembly (V8) without ao-loader: instantiated once, `handle`
+// called directly with the JSON strings written by its `malloc`, memory kept live and never
+// copied (what aolab's Instance does on wasmtime).  Imports answer as aolab's wasi@1.0 does.
+async function runDirect(wasm, input) {
+  const module = await WebAssembly.compile(wasm);
+  let memory = null;
+  const view = () => new DataView(memory.buffer);
+  const stub = () => 0;
+  const imports = {};
+  for (const { module: from, name } of WebAssembly.Module.imports(module)) {
+    imports[from] = imports[from] || {};
+    imports[from][name] = stub;
+  }
+  Object.assign(imports.wasi_snapshot_preview1, {
+    fd_write: (fd, iovs, count, written) => {
+      let total = 0n;
+      for (let i = 0; i < Number(count); i++) total += view().getBigUint64(Number(iovs) + 16 * i + 8, true);
+      view().setBigUint64(Number(written), total, true);
+      return 0;
+    },
+    fd_read: (fd, iovs, count, read) => { view().setBigUint64(Number(read), 0n, true); return 0; },
+    environ_sizes_get: (count, size) => {
+      view().setBigUint64(Number(count), 0n, true); view().setBigUint64(Number(size), 0n, true); return 0;
+    },
+    clock_time_get: (id, precision, at) => { view().setBigUint64(Number(at), BigInt(input.clockNs || 0), true); return 0; },
+    proc_exit: code => { throw new Error(`proc_exit(${code})`); },
+  });
+  const instance = await WebAssembly.instantiate(module, imports);
+  memory = instance.exports.memory;
+  const { handle, malloc } = instance.exports;
+  const encoder = new TextEncoder(), decoder = new TextDecoder();
+  const write = text => {
+    const bytes = encoder.encode(text);
+    const at = malloc(BigInt(bytes.length + 1));
+    const heap = new Uint8Array(memory.buffer);
+    heap.set(bytes, Number(at));
+    heap[Number(at) + bytes.length] = 0;
+    return at;
+  };
+  const read = at => {
+    const heap = new Uint8Array(memory.buffer);
+    let end = Number(at);
+    while (heap[end] !== 0) end++;
+    return decoder.decode(heap.subarray(Number(at), end));
+  };
+  const env = JSON.stringify(input.env);
+  const outputs = [];
+  const warmup = input.warmup || 0;
+  let start = process.hrtime.bigint();
+  for (const [index, msg] of input.messages.entries()) {
+    if (index === warmup) start = process.hrtime.bigint();
+    const answer = JSON.parse(read(handle(write(JSON.stringify(msg)), write(env))));
+    const response = answer.response || {};
+    outputs.push(response.Error ? { error: String(response.Error) }
+      : { data: response.Output && typeof response.Output === "object" ? response.Output.data : response.Output });
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, outputs };
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -78,6 +139,13 @@ async function main() {
     for (let i = 0; i < (input.repeats || 3); i++) runs.push(await runOnce(wasm, input, copied));
     answer[name] = { seconds: runs.map(r => r.seconds), median_seconds: median(runs.map(r => r.seconds)),
                      outputs: runs[0].outputs };
+  }
+  if (!input.modes || input.modes.includes("direct")) {
+    const runs = [];
+    for (let i = 0; i < (input.warmupRuns || 0); i++) await runDirect(wasm, input);
+    for (let i = 0; i < (input.repeats || 3); i++) runs.push(await runDirect(wasm, input));
+    answer.direct = { seconds: runs.map(r => r.seconds), median_seconds: median(runs.map(r => r.seconds)),
+                      outputs: runs[0].outputs };
   }
   process.stdout.write(JSON.stringify(answer));
 }

@@ -16,6 +16,9 @@ Lua and is run before the clock starts on every path; median of ``repeats`` runs
   out into its answer's ``Memory`` on every call: that is most of its time here.);
 - ``aoloader_copied``: ``handle(memory, ...)`` with the previous answer's ``Memory``,
   as an AO compute unit calls it;
+- ``v8_direct``: no ao-loader: Node's WebAssembly (V8) calling the module's ``handle``
+  export with memory kept live and never copied (as ``aolab_instance`` does on wasmtime):
+  the engine-to-engine reference;
 - ``aolab_instance``: :class:`aolab.wasm_runtime.Instance` ``handle`` calls, no devices;
 - ``batch_every_1`` / ``batch_every_100``: process@1.0 (wasi, json-iface, wasm64), all
   messages scheduled first, then one ``compute`` of the last slot (compute timed),
@@ -217,11 +220,11 @@ def run(n: int = 200, repeats: int = 3) -> dict:
     stored = None
     try:
         for _ in range(repeats):
-            answer = aoloader(handle.name, jsons, env, ["live", "copied"])
-            for mode in ("live", "copied"):
-                rates.setdefault(f"aoloader_{mode}", []).append(
-                    (n - WARMUP) / answer[mode]["median_seconds"])
-                outputs[f"aoloader_{mode}"] = answer[mode]["outputs"]
+            answer = aoloader(handle.name, jsons, env, ["live", "copied", "direct"])
+            for mode, name in (("live", "aoloader_live"), ("copied", "aoloader_copied"),
+                               ("direct", "v8_direct")):
+                rates.setdefault(name, []).append((n - WARMUP) / answer[mode]["median_seconds"])
+                outputs[name] = answer[mode]["outputs"]
             version = answer["version"]
             rate, outputs["aolab_instance"] = aolab_instance(image, jsons, env)
             rates.setdefault("aolab_instance", []).append(rate)
