@@ -22,8 +22,9 @@ wasm64@1.0, wasi@1.0 and json-iface@1.0 use it.
     ``env.invoke_*``, which call through the module's function table.
     ``read``/``write``/``size``/``malloc``/``read_string``/``write_string``
     are ``hb_beamr_io``'s helpers; ``snapshot``/``restore`` move the memory
-    (its non-zero pages) and exported mutable globals out of and into an
-    instance, and ``recover`` restarts a trapped one from its last snapshot.
+    (its non-zero 4 KiB chunks, those unchanged since the previous snapshot
+    shared with it: :mod:`aolab.snapshots`) and exported mutable globals out of
+    and into an instance, and ``recover`` restarts a trapped one from its last snapshot.
 
 Nothing here reads a clock or a random source for the module: the epoch
 deadline only ever stops a call that would otherwise run away.

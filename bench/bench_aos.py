@@ -256,6 +256,9 @@ def run(n: int = 200, repeats: int = 3) -> dict:
     for name, value in medians.items():
         figures[f"{name}_per_s"] = value
         figures[f"{name}_vs_aoloader_live"] = value / live
+    for name, value in medians.items():
+        if name.startswith(("aolab", "batch", "one_at")):
+            figures[f"{name}_vs_v8_direct"] = value / medians["v8_direct"]
     figures["recording_overhead_batch_x"] = medians["batch_every_1"] / medians["batch_every_1_recorded"]
     figures["recording_overhead_one_at_a_time_x"] = (medians["one_at_a_time_every_1"]
                                                      / medians["one_at_a_time_every_1_recorded"])
