@@ -49,9 +49,9 @@ async function runOnce(wasm, input, copied) {
   const outputs = [];
   let memory = null;
   const warmup = input.warmup || 0;  // messages run before the clock starts
-  let start = process.hrtime.bigint();
+  let start = process.hrtime.bigint(), cpu = process.cpuUsage();
   for (const [index, msg] of input.messages.entries()) {
-    if (index === warmup) start = process.hrtime.bigint();
+    if (index === warmup) { start = process.hrtime.bigint(); cpu = process.cpuUsage(); }
     const result = await handle(copied ? memory : null, msg, input.env);
     if (copied) memory = result.Memory;
     outputs.push(result.Error !== undefined && result.Error !== null && result.Error !== ""
@@ -59,7 +59,7 @@ async function runOnce(wasm, input, copied) {
       : { data: result.Output && typeof result.Output === "object" ? result.Output.data : result.Output });
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, outputs, memoryBytes: memory ? memory.byteLength : null };
+  return { seconds, cpuSeconds: cpuSeconds(cpu), outputs, memoryBytes: memory ? memory.byteLength : null };
 }
 
 // The same module on Node's WebAssembly (V8) without ao-loader: instantiated once, `handle`
@@ -110,16 +110,22 @@ async function runDirect(wasm, input) {
   const env = JSON.stringify(input.env);
   const outputs = [];
   const warmup = input.warmup || 0;
-  let start = process.hrtime.bigint();
+  let start = process.hrtime.bigint(), cpu = process.cpuUsage();
   for (const [index, msg] of input.messages.entries()) {
-    if (index === warmup) start = process.hrtime.bigint();
+    if (index === warmup) { start = process.hrtime.bigint(); cpu = process.cpuUsage(); }
     const answer = JSON.parse(read(handle(write(JSON.stringify(msg)), write(env))));
     const response = answer.response || {};
     outputs.push(response.Error ? { error: String(response.Error) }
       : { data: response.Output && typeof response.Output === "object" ? response.Output.data : response.Output });
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, outputs };
+  return { seconds, cpuSeconds: cpuSeconds(cpu), outputs };
+}
+
+// CPU seconds (user + system, every thread of the process) since `since`.
+function cpuSeconds(since) {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
 }
 
 function median(values) {
@@ -138,14 +144,14 @@ async function main() {
     for (let i = 0; i < (input.warmupRuns || 0); i++) await runOnce(wasm, input, copied);  // V8 tiers up
     for (let i = 0; i < (input.repeats || 3); i++) runs.push(await runOnce(wasm, input, copied));
     answer[name] = { seconds: runs.map(r => r.seconds), median_seconds: median(runs.map(r => r.seconds)),
-                     outputs: runs[0].outputs };
+                     median_cpu_seconds: median(runs.map(r => r.cpuSeconds)), outputs: runs[0].outputs };
   }
   if (!input.modes || input.modes.includes("direct")) {
     const runs = [];
     for (let i = 0; i < (input.warmupRuns || 0); i++) await runDirect(wasm, input);
     for (let i = 0; i < (input.repeats || 3); i++) runs.push(await runDirect(wasm, input));
     answer.direct = { seconds: runs.map(r => r.seconds), median_seconds: median(runs.map(r => r.seconds)),
-                      outputs: runs[0].outputs };
+                      median_cpu_seconds: median(runs.map(r => r.cpuSeconds)), outputs: runs[0].outputs };
   }
   process.stdout.write(JSON.stringify(answer));
 }

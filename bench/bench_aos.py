@@ -8,7 +8,10 @@ first through process@1.0; the JSON strings json-iface@1.0 writes into the insta
 (``Output.data`` per message) must equal the others', or the benchmark fails.
 
 Paths (messages per second over the sequence after its first message, which boots aos's
-Lua and is run before the clock starts on every path; median of ``repeats`` runs, Node and aolab runs interleaved so the machine's load hits both):
+Lua and is run before the clock starts on every path; per wall-clock second and per CPU
+second of the process (every thread: V8's compiler and collector threads count for Node);
+ratios use CPU time, so other load on a shared machine does not skew them, and are also
+given in wall-clock time (``*_wall``); median of ``repeats`` runs, Node and aolab runs interleaved so the machine's load hits both):
 
 - ``aoloader_live``: ``handle(null, msg, env)``, the instance keeps its memory (the
   reference: every ratio is to it).  One untimed run of the whole sequence comes first,
@@ -78,29 +81,41 @@ def _output(results: dict):
     return {"error": str(results["error"])} if "error" in results else {"data": results.get("data")}
 
 
+class Clock:
+    """Wall-clock and CPU seconds (every thread of this process) between start and stop."""
+
+    def start(self) -> "Clock":
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def rates(self, count: int) -> tuple[float, float]:
+        """``(per wall second, per CPU second)`` for *count* messages since start."""
+        return (count / (time.perf_counter() - self.wall),
+                count / (time.process_time() - self.cpu))
+
+
 def aolab_batch(image, sequence, frequency, record=False):
     lab = aolab.Node(record=record)
     proc = _spawn(lab, image, frequency)
     for message in sequence:
         lab.schedule(proc, message)
     lab.compute(proc, slot=WARMUP - 1)
-    started = time.perf_counter()
+    clock = Clock().start()
     lab.compute(proc, slot=len(sequence) - 1)
-    elapsed = time.perf_counter() - started
-    return (len(sequence) - WARMUP) / elapsed, _outputs(lab, proc, len(sequence)), lab, proc
+    rates = clock.rates(len(sequence) - WARMUP)
+    return rates, _outputs(lab, proc, len(sequence)), lab, proc
 
 
 def aolab_one_at_a_time(image, sequence, frequency, record=False):
     lab = aolab.Node(record=record)
     proc = _spawn(lab, image, frequency)
-    outputs = []
+    outputs, clock = [], Clock()
     for slot, message in enumerate(sequence):
         if slot == WARMUP:
-            started = time.perf_counter()
+            clock.start()
         lab.schedule(proc, message)
         outputs.append(lab.compute(proc, slot=slot)["results"])
-    elapsed = time.perf_counter() - started
-    return (len(sequence) - WARMUP) / elapsed, [_output(r) for r in outputs]
+    return clock.rates(len(sequence) - WARMUP), [_output(r) for r in outputs]
 
 
 def capture_json(image: bytes, sequence: list) -> tuple[list, dict]:
@@ -127,14 +142,13 @@ def aolab_instance(image: bytes, jsons: list, env: dict):
     aos = wasm_runtime.Instance(wasm_runtime.load_module(image))
     env_text = json.dumps(env, separators=(",", ":"), ensure_ascii=False)
     texts = [json.dumps(m, separators=(",", ":"), ensure_ascii=False) for m in jsons]
-    outputs = []
+    outputs, clock = [], Clock()
     for index, text in enumerate(texts):
         if index == WARMUP:
-            started = time.perf_counter()
+            clock.start()
         out = aos.call("handle", [aos.write_string(text), aos.write_string(env_text)])
         outputs.append(json.loads(aos.read_string(out[0])))
-    elapsed = time.perf_counter() - started
-    return (len(texts) - WARMUP) / elapsed, [_output_of_answer(a) for a in outputs]
+    return clock.rates(len(texts) - WARMUP), [_output_of_answer(a) for a in outputs]
 
 
 def _output_of_answer(answer: dict):
@@ -223,7 +237,8 @@ def run(n: int = 200, repeats: int = 3) -> dict:
             answer = aoloader(handle.name, jsons, env, ["live", "copied", "direct"])
             for mode, name in (("live", "aoloader_live"), ("copied", "aoloader_copied"),
                                ("direct", "v8_direct")):
-                rates.setdefault(name, []).append((n - WARMUP) / answer[mode]["median_seconds"])
+                rates.setdefault(name, []).append(((n - WARMUP) / answer[mode]["median_seconds"],
+                                                   (n - WARMUP) / answer[mode]["median_cpu_seconds"]))
                 outputs[name] = answer[mode]["outputs"]
             version = answer["version"]
             rate, outputs["aolab_instance"] = aolab_instance(image, jsons, env)
@@ -251,17 +266,20 @@ def run(n: int = 200, repeats: int = 3) -> dict:
     changed_bytes, changed_chunk_bytes = changed_per_message(image, jsons, env)
     figures = {"messages": n, "repeats": repeats, "ao_loader_version": version,
                "outputs_identical": True, "last_output": reference[-1].get("data")}
-    medians = {name: statistics.median(values) for name, values in rates.items()}
-    live = medians["aoloader_live"]
-    for name, value in medians.items():
-        figures[f"{name}_per_s"] = value
-        figures[f"{name}_vs_aoloader_live"] = value / live
-    for name, value in medians.items():
+    wall = {name: statistics.median(w for w, _ in values) for name, values in rates.items()}
+    cpu = {name: statistics.median(c for _, c in values) for name, values in rates.items()}
+    for name in rates:
+        figures[f"{name}_per_s"] = wall[name]
+        figures[f"{name}_per_cpu_s"] = cpu[name]
+    for name in rates:
+        figures[f"{name}_vs_aoloader_live"] = cpu[name] / cpu["aoloader_live"]
+        figures[f"{name}_vs_aoloader_live_wall"] = wall[name] / wall["aoloader_live"]
+    for name in rates:
         if name.startswith(("aolab", "batch", "one_at")):
-            figures[f"{name}_vs_v8_direct"] = value / medians["v8_direct"]
-    figures["recording_overhead_batch_x"] = medians["batch_every_1"] / medians["batch_every_1_recorded"]
-    figures["recording_overhead_one_at_a_time_x"] = (medians["one_at_a_time_every_1"]
-                                                     / medians["one_at_a_time_every_1_recorded"])
+            figures[f"{name}_vs_v8_direct"] = cpu[name] / cpu["v8_direct"]
+    figures["recording_overhead_batch_x"] = cpu["batch_every_1"] / cpu["batch_every_1_recorded"]
+    figures["recording_overhead_one_at_a_time_x"] = (cpu["one_at_a_time_every_1"]
+                                                     / cpu["one_at_a_time_every_1_recorded"])
     figures["stored_bytes_per_slot"] = stored
     figures["changed_chunk_bytes_per_slot"] = changed_chunk_bytes
     figures["changed_bytes_per_slot"] = changed_bytes
