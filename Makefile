@@ -11,15 +11,15 @@ NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/packag
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot tools unit notebooks bench bench-aos clean browser-test fuzz test-aos lock
+.PHONY: lab test setup dot tools npm unit notebooks bench bench-aos clean browser-test fuzz test-aos lock
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY),,--no-browser)
 
 test: setup
-	$(PY) -m pytest
-	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg
+	$(PY) -m pytest $(PYTEST_FLAGS)
+	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_FLAGS)
 
 setup: $(STAMP) dot tools
 
@@ -40,7 +40,12 @@ tools: $(STAMP)
 
 $(NPM_STAMP): npm/package.json npm/package-lock.json
 	cd npm && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@echo "building arlocal's sqlite3 binding (node-gyp, as its install script would)"
+	cd npm/node_modules/sqlite3 && node "$$(dirname "$$(readlink -f "$$(command -v $(NPM))")")/../node_modules/node-gyp/bin/node-gyp.js" \
+	  rebuild --nodedir=/usr --loglevel=error >build.log 2>&1 || { tail -40 build.log; exit 1; }
 	touch $@
+
+npm: tools
 
 # requirements.lock pins every Python package of the .venv; regenerate it after changing
 # pyproject.toml's dependencies (it is read as pip constraints, so extras pin too).

@@ -38,18 +38,18 @@ class _Unfreezable(Exception):
     pass
 
 
-def id_of(message) -> str:
-    """``ids.id(message)``, remembered by content (see the module doc)."""
+def id_of(message, committers=None) -> str:
+    """``ids.id(message, committers)``, remembered by content (see the module doc)."""
     try:
-        key = _frozen(message, 0)
+        key = (committers, _frozen(message, 0))
     except _Unfreezable:
-        return ids.id(message)
+        return ids.id(message, committers=committers)
     with _lock:
         found = _memo.get(key)
         if found is not None:
             _memo.move_to_end(key)
             return found
-    found = ids.id(message)
+    found = ids.id(message, committers=committers)
     with _lock:
         _memo[key] = found
         while len(_memo) > SIZE:

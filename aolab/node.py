@@ -22,7 +22,7 @@ import weakref
 
 from . import resolve as _resolve
 from .errors import ResolutionError, StoreError
-from .store import DiskStore, MemoryStore
+from .store import DiskStore, MemoryStore, StoreChain
 from .trace import Trace
 
 #: Keys of the node configuration that hold no secrets but are not shown by ``info``.
@@ -78,9 +78,11 @@ class Node:
     ----------
     name : str
         A label for notebooks and multi-node demos; unique in its network.
-    store : MemoryStore, DiskStore, path or None
-        Where results are kept; a path makes a :class:`DiskStore`.  Defaults to
-        a fresh :class:`MemoryStore`.
+    store : MemoryStore, DiskStore, path, list of stores, or None
+        Where results are kept; a path makes a :class:`DiskStore`, a list a
+        :class:`~aolab.store.StoreChain` (written to its first store, read
+        through the others on a miss: ``[MemoryStore(), GatewayStore(...)]``).
+        Defaults to a fresh :class:`MemoryStore`.
     devices : dict, optional
         Extra devices, ``name@version -> implementation``.
     allowed, deny : iterables of device names
@@ -115,6 +117,8 @@ class Node:
             self.registry.register(device_name, impl)
         if store is None:
             store = MemoryStore()
+        elif isinstance(store, (list, tuple)):
+            store = StoreChain(store)
         elif not hasattr(store, "read"):
             store = DiskStore(store)
         self.store = store
@@ -195,7 +199,10 @@ class Node:
             found = httpsig.verified_signers(request)
             if found is None:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
+            # A signature vouches only for the keys it covers: act on those alone.
+            request = httpsig.only_signed(request)
             options.setdefault("signers", found)
+            options.setdefault("signed-keys", httpsig.signed_keys(request))
         if hooks.get("request"):
             status, hooked = self._hook("request", hooks["request"], base, request, options)
             if status != "ok":

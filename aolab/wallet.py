@@ -105,6 +105,30 @@ class Wallet:
         except (InvalidSignature, ValueError):
             return False
 
+    def sign_pss_sha256(self, data: bytes) -> bytes:
+        """RSA-PSS-SHA256 signature of *data* (32-byte salt): how ANS-104 data items are signed."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        if self._private is None:
+            raise CommitmentError(f"{self!r} holds no private key: it can verify, not sign")
+        return self._private.sign(data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                                    salt_length=32), hashes.SHA256())
+
+    def verify_pss_sha256(self, data: bytes, signature: bytes) -> bool:
+        """True when *signature* is this key's RSA-PSS-SHA256 signature of *data* (any salt)."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        try:
+            self._public.verify(signature, data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                                             salt_length=padding.PSS.AUTO),
+                                hashes.SHA256())
+            return True
+        except (InvalidSignature, ValueError):
+            return False
+
     def public(self) -> "Wallet":
         """The same key without its private part."""
         return Wallet(public_key=self._public)

@@ -97,7 +97,7 @@ def _prepare(base, request, opts):
 def _described(base, process):
     """``({"Process": ...} as JSON, the process ID, state)``; the process ID is
     computed once per process message (:mod:`aolab.id_memo`)."""
-    process_id = id_memo.id_of(process)
+    process_id = id_memo.id_of(process, committers="all")
     return _encode({"Process": _json_struct(process, process_id)}), process_id, base
 
 
@@ -108,7 +108,7 @@ def _json_struct(message: dict, message_id: str | None = None) -> dict:
     lower = {normalize_key(k): v for k, v in message.items() if not str(k).startswith("priv")}
     tags = [{"name": _header_case(k), "value": _text(k, v)}
             for k, v in sorted(lower.items()) if k not in FIELDS]
-    return {"Id": message_id or id_memo.id_of(message),
+    return {"Id": message_id or id_memo.id_of(message, committers="all"),
             "Anchor": _text("anchor", lower.get("anchor", "")),
             "Owner": owner,
             "From": _text("from-process", lower.get("from-process", owner)),

@@ -306,7 +306,7 @@ def ensure_process_key(base: dict) -> dict:
 def process_id_of(base: dict) -> str:
     """The ID of the process a state belongs to."""
     process = base.get("process")
-    return id_memo.id_of(process if isinstance(process, dict) else base)
+    return id_memo.id_of(process if isinstance(process, dict) else base, committers="all")
 
 
 def as_process(state: dict) -> dict:

@@ -34,12 +34,14 @@ def sources() -> dict:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         number, _, name = path.stem[2:].partition("_")
-        found[f"{number}-{name.replace('_', '-')}"] = module.CELLS
+        found[f"{number}-{name.replace('_', '-')}"] = (module.CELLS, getattr(module, "REQUIRES", []))
     return found
 
 
-def build(name: str, cells) -> pathlib.Path:
+def build(name: str, cells, requires=()) -> pathlib.Path:
     nb = nbformat.v4.new_notebook()
+    if requires:  # outside tools the whole notebook needs (nbval skips it where one is missing)
+        nb.metadata["aolab"] = {"requires-tools": list(requires)}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     made = []
@@ -69,9 +71,9 @@ def execute(path: pathlib.Path) -> None:
 
 if __name__ == "__main__":
     wanted = sys.argv[1:]
-    for name, cells in sources().items():
+    for name, (cells, requires) in sources().items():
         if wanted and not any(name.startswith(w) for w in wanted):
             continue
-        path = build(name, cells)
+        path = build(name, cells, requires)
         execute(path)
         print(path)
