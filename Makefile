@@ -11,13 +11,13 @@ NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/packag
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot tools npm unit notebooks bench bench-aos clean browser-test fuzz test-aos lock
+.PHONY: lab test setup dot tools npm llm unit notebooks bench bench-aos clean browser-test fuzz test-aos lock
 
-lab: setup
+lab: setup llm
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(if $(DISPLAY),,--no-browser)
 
-test: setup
+test: setup llm
 	$(PY) -m pytest $(PYTEST_FLAGS)
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_FLAGS)
 
@@ -79,18 +79,35 @@ FUZZ_SECONDS ?= 60
 fuzz: setup
 	$(PY) -m tests.fuzz.run_fuzz --seconds $(FUZZ_SECONDS)
 
-unit: setup
+unit: setup llm
 	$(PY) -m pytest
 
-notebooks: setup
+notebooks: setup llm
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg
 
-bench: setup
+bench: setup llm
 	$(PY) bench/run.py
 
 # aos side by side with npm @permaweb/ao-loader (Node), same messages, ratios (a few minutes).
 bench-aos: setup
 	$(PY) bench/bench_aos.py
+
+# The [llm] extra (inference@1.0): llama-cpp-python has no wheel on PyPI, so pip builds it from
+# source once (CPU, portable x86-64 flags, no multimodal library; several minutes on 2 cores) and
+# keeps the wheel in its cache; the next venvs install that wheel in seconds.  Needs a C++
+# compiler (installed with apt-get when missing).  For a CUDA build: LLM_CMAKE_ARGS=-DGGML_CUDA=on.
+LLM_CMAKE_ARGS ?=
+LLM_STAMP := $(VENV)/.llm-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+llm: setup $(LLM_STAMP)
+
+$(LLM_STAMP):
+	@command -v c++ >/dev/null 2>&1 || { \
+	  echo "a C++ compiler is missing: installing g++ with apt-get"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq g++ >/dev/null; }
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF $(LLM_CMAKE_ARGS)" $(PY) -m pip install --quiet -c requirements.lock -e '.[llm]'
+	rm -f $(VENV)/.llm-*
+	touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache npm/node_modules

@@ -25,4 +25,6 @@ DEVICES = {
     "simple-pay@1.0": "devices.simple_pay",
     "p4@1.0": "devices.p4",
     "ans104@1.0": "devices.ans104",
+    "inference@1.0": "devices.inference",
+    "inference_receipt@1.0": "devices.inference_receipt",
 }

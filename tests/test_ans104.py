@@ -171,15 +171,13 @@ def test_signed_item_round_trips_with_the_same_unsigned_httpsig_id():
 
 
 def test_httpsig_round_trip():
-    """message -> ans104 -> message -> httpsig -> message keeps the unsigned ID
-    (needs httpsig@1.0's decoder, ``aolab.codecs.httpsig.from_http``)."""
-    if not hasattr(httpsig, "from_http"):
-        pytest.skip("aolab.codecs.httpsig.from_http (the httpsig decoder) does not exist yet")
-    from aolab.codecs import structured
+    """message -> ans104 -> message -> httpsig -> message keeps the unsigned ID, and a
+    message signed as a data item keeps its ID and signature through the HTTP form."""
     message = {"action": "Eval", "count": 3, "nested": {"a": "b"}}
-    via_ans104 = ans104.unsigned(ans104.deserialize(ans104.serialize(ans104.sign(message, ALICE))))
-    via_httpsig = structured.from_tabm(httpsig.from_http(httpsig.to_http(structured.to_tabm(via_ans104))))
-    assert aolab.id(via_httpsig) == aolab.id(message)
+    signed = ans104.deserialize(ans104.serialize(ans104.sign(message, ALICE)))
+    via_httpsig = httpsig.from_http(httpsig.to_http(ans104.unsigned(signed)))
+    assert via_httpsig == message and aolab.id(via_httpsig) == aolab.id(message)
+    assert aolab.id(signed) == ans104.item_id(signed) != aolab.id(message)
 
 
 _values = st.one_of(st.text(max_size=40), st.integers(-10**6, 10**6), st.booleans(),

@@ -3,7 +3,6 @@ the stepper and the tables.  DOT text is compared, never SVG bytes."""
 from __future__ import annotations
 
 import re
-import time
 
 import networkx as nx
 import pandas as pd
@@ -318,14 +317,12 @@ def test_summary_keeps_the_largest_groups_when_devices_are_too_many():
     assert "(other devices)" in drawing.text
 
 
-def test_a_100k_step_summary_is_fast():
-    graph = chain_graph(100_000)
-    start = time.perf_counter()
-    drawing = tree_dot(graph)
-    elapsed = time.perf_counter() - start
+def test_a_100k_step_summary_stays_small():
+    """The default view of a huge trace is a bounded summary (its speed is in bench_viz, not
+    timed here: a timed test fails on a loaded machine and proves nothing on a fast one)."""
+    drawing = tree_dot(chain_graph(100_000))
     assert drawing.view == "summary" and drawing.drawn <= 300
     assert "100,000 steps" in drawing.text
-    assert elapsed < 3.0, f"summary of 100k steps took {elapsed:.2f} s"
 
 
 # -- rendering and exporting ------------------------------------------------------------

@@ -6,3 +6,5 @@
 - :mod:`aolab.codecs.ans104` (ans104@1.0): messages <-> ANS-104 data items, the
   form Arweave stores, over :mod:`aolab.codecs.dataitem` (the binary format).
 """
+
+from . import ans104  # noqa: E402,F401  (registers its commitment verifier with httpsig@1.0)

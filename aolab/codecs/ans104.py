@@ -43,9 +43,9 @@ from __future__ import annotations
 
 import json
 
-from ..errors import CommitmentError, EncodingError
+from ..errors import AolabError, CommitmentError, EncodingError
 from ..message import normalize_key
-from . import dataitem, structured
+from . import dataitem, httpsig, structured
 from .dataitem import DataItem, b64url
 
 NAME = "ans104@1.0"
@@ -341,6 +341,18 @@ def verify(message: dict) -> bool:
     commitment_ids = [k for k, c in message["commitments"].items() if c is commitment]
     return commitment_ids == [item.id] and \
         commitment.get("committer") in (None, item.owner_address)
+
+
+def _verifies(message: dict, commitment_id: str, commitment: dict) -> bool:
+    """httpsig's hook for ans104@1.0 commitments: the message's data item verifies and its
+    ID is *commitment_id* (so a signed message's ID can be this commitment's)."""
+    try:
+        return verify(message) and to_item(message).id == commitment_id
+    except (AolabError, ValueError, TypeError, KeyError):
+        return False
+
+
+httpsig.COMMITMENT_VERIFIERS[NAME] = _verifies
 
 
 def item_id(message: dict) -> str:
