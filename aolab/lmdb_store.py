@@ -44,7 +44,7 @@ import lmdb
 
 from . import ids
 from .errors import StoreError
-from .store import storable
+from .store import encode_value, storable
 
 #: ``bytes`` values from this size on are kept once, by their SHA-256.
 BLOB_MIN = 1024
@@ -269,6 +269,8 @@ class LmdbStore:
             return {"int": str(value)}
         if isinstance(value, float):
             return {"float": value.hex()}
+        if callable(value) and not isinstance(value, type):
+            return encode_value(value)  # an inline device's function: its stable reference, as the file store
         raise StoreError(f"cannot store a value of type {type(value).__name__}")
 
     def _decode_value(self, txn, encoded, key):
