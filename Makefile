@@ -11,7 +11,7 @@ NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/packag
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot tools npm llm unit notebooks bench clean browser-test fuzz test-aos lock
+.PHONY: lab test setup dot tools npm llm unit notebooks bench bench-aos clean browser-test fuzz test-aos lock
 
 lab: setup llm
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
@@ -87,6 +87,10 @@ notebooks: setup llm
 
 bench: setup llm
 	$(PY) bench/run.py
+
+# aos side by side with npm @permaweb/ao-loader (Node), same messages, ratios (a few minutes).
+bench-aos: setup
+	$(PY) bench/bench_aos.py
 
 # The [llm] extra (inference@1.0): llama-cpp-python has no wheel on PyPI, so pip builds it from
 # source once (CPU, portable x86-64 flags, no multimodal library; several minutes on 2 cores) and

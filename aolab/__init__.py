@@ -22,6 +22,7 @@ from .node import Network, Node
 from .registry import Registry
 from .resolve import default_registry, reset_default_registry, resolve, resolve_status, set_values
 from .store import DiskStore, MemoryStore, StoreChain
+from .lmdb_store import LmdbStore
 from .gateway import Gateway, GatewayStore
 from .trace import Trace, recording
 from .verify import verify_branch
@@ -61,7 +62,7 @@ def set(message, path_or_values, value=UNSET, **opts):  # noqa: A001 - AO-Core's
 
 
 __all__ = [
-    "DiskStore", "Gateway", "GatewayStore", "MemoryStore", "StoreChain", "Network", "Node", "dist", "Registry", "Trace", "UNSET", "errors", "get",
+    "DiskStore", "Gateway", "GatewayStore", "LmdbStore", "MemoryStore", "StoreChain", "Network", "Node", "dist", "Registry", "Trace", "UNSET", "errors", "get",
     "hashpath", "hashpath_of", "human_id", "id", "is_id", "native_id", "next_hashpath",
     "normalize_key", "recording", "register_device", "reset_default_registry", "resolve",
     "resolve_status", "set", "short_id", "singleton", "verify_branch", "verify_hashpath", "wallet",

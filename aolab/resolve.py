@@ -357,7 +357,7 @@ def _link_result(raw, base, request, key, answering, device_value, opts):
         if value is not base and "commitments" in value and value["commitments"] is base.get("commitments"):
             # a new message that copied its base's signatures: they signed the base, not it
             value = {k: v for k, v in value.items() if k != "commitments"}
-        if status == "ok" and opts.get("hashpath", "update") == "update":
+        if status in _LINKED and opts.get("hashpath", "update") == "update":
             if base is opts.get("caller-base"):
                 base = caller_base(base, opts)
             base_hp, part = _hashpath_inputs(base, request, device_value, opts)
@@ -365,12 +365,19 @@ def _link_result(raw, base, request, key, answering, device_value, opts):
                 result_hp = hp.join(base_hp, part, _alg(base))
                 value = with_hashpath(value, result_hp)
                 store = opts.get("store")
-                if store is not None:
+                if store is not None and status == "ok":
                     store.write_step(result_hp, value, base_hp, base, part, request,
                                      hp.compress(result_hp, _alg(base)))
         elif status != "ok" and isinstance(value.get("priv"), dict) and "hashpath" in value["priv"]:
             value = without_hashpath(value)
     return status, value, result_hp
+
+
+#: Statuses whose result is linked to its base by a hashpath.  ``pass`` (a
+#: stack's next pass starts from the result) is linked too, so that pass reads
+#: the hashpath instead of hashing the whole state again; only ``ok`` results
+#: are stored.
+_LINKED = frozenset(("ok", "pass"))
 
 
 def describe(message) -> str:

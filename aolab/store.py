@@ -12,7 +12,8 @@ write is a whole file renamed into place.
 
 Both answer the same calls: ``write(message) -> id``, ``write_result(hashpath,
 message)``, ``write_step(...)`` (a result with the inputs that made it),
-``read(id_or_hashpath)``, ``__contains__``.
+``read(id_or_hashpath)``, ``__contains__``, and ``exclusive()`` (a block no other
+user of the store runs alongside).
 
 A step's inputs are kept so that anyone can fetch them and re-execute the
 step: the base under its ID (or it is already stored under its hashpath), the
@@ -29,6 +30,12 @@ import json
 import os
 import pathlib
 import tempfile
+import threading
+
+try:  # POSIX: whole-file locks between processes
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 from . import ids
 from .errors import AolabError, StoreError
@@ -65,6 +72,13 @@ class MemoryStore:
         self._by_id: dict[str, dict] = {}
         self._by_hashpath: dict[str, dict] = {}
         self._unindexed: list[dict] = []
+        self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def exclusive(self):
+        """Run the block alone among this store's users (threads of this process)."""
+        with self._lock:
+            yield self
 
     def __len__(self) -> int:
         return len(self._by_hashpath) + len(self._by_id)
@@ -145,6 +159,30 @@ class DiskStore:
         self.verify_ids = verify_ids
         (self.root / "messages").mkdir(parents=True, exist_ok=True)
         (self.root / "hashpaths").mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def exclusive(self):
+        """Run the block alone among every user of the folder, in this process or
+        another (an exclusive ``flock`` on ``<root>/lock``).  The scheduler appends
+        to a schedule inside it, so two processes never give two messages one slot."""
+        with self._lock:
+            if self._depth or fcntl is None:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            with open(self.root / "lock", "a+b") as lock:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def __repr__(self) -> str:
         return f"<DiskStore {self.root}>"

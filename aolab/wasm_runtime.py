@@ -22,8 +22,9 @@ wasm64@1.0, wasi@1.0 and json-iface@1.0 use it.
     ``env.invoke_*``, which call through the module's function table.
     ``read``/``write``/``size``/``malloc``/``read_string``/``write_string``
     are ``hb_beamr_io``'s helpers; ``snapshot``/``restore`` move the memory
-    (its non-zero pages) and exported mutable globals out of and into an
-    instance, and ``recover`` restarts a trapped one from its last snapshot.
+    (its non-zero 4 KiB chunks, those unchanged since the previous snapshot
+    shared with it: :mod:`aolab.snapshots`) and exported mutable globals out of
+    and into an instance, and ``recover`` restarts a trapped one from its last snapshot.
 
 Nothing here reads a clock or a random source for the module: the epoch
 deadline only ever stops a call that would otherwise run away.
@@ -47,6 +48,7 @@ import importlib.metadata
 import math
 import os
 import pathlib
+import struct
 import subprocess
 import tempfile
 import threading
@@ -69,7 +71,7 @@ except (ImportError, AttributeError):  # pragma: no cover - another wasmtime-py 
     ffi, _FAST = None, False
     _KIND = dict.fromkeys(("i32", "i64", "f32", "f64"))
 
-from . import ids, tools
+from . import ids, snapshots, tools
 from .errors import AolabError
 from .tools import find_wasm_opt  # noqa: F401  (the project's pinned binaryen)
 
@@ -442,6 +444,7 @@ class Instance:
                                   else int(table_elements))
         self.imports = imports
         self.last_snapshot: dict | None = None
+        self._tracker = snapshots.Tracker()
         self.fuel_used = 0
         self._instantiate(fuel)
 
@@ -487,6 +490,7 @@ class Instance:
         what to do after a trap, which may leave memory half-written.  Every
         message that holds this instance sees the recovered one."""
         self._instantiate(None)
+        self._tracker = snapshots.Tracker()
         if self.last_snapshot is not None:
             self.restore(self.last_snapshot)
         return self
@@ -729,21 +733,17 @@ class Instance:
 
     # -- snapshots ----------------------------------------------------------------------
     def snapshot(self) -> dict:
-        """The state as a message.
+        """The state as a message (:mod:`aolab.snapshots`).
 
-        ``body`` holds the memory's pages that are not all zeros, one after the
-        other; ``runs`` says where they go, as ``[first page, page count, ...]``;
-        ``pages`` is the memory's size.  (An aos process uses 27 of its 153
-        touched pages: the snapshot is 1.7 MB, not 10.)  ``globals`` holds the
-        exported mutable globals, when there are any.
+        ``pages`` is the memory's size; ``chunks`` and ``bodies`` its 4 KiB
+        chunks that are not all zeros.  Chunks unchanged since this instance's
+        previous snapshot are the previous snapshot's ``bytes`` objects, so a
+        snapshot costs the chunks that changed (an aos message changes about
+        210 of its 430).  ``globals`` holds the exported mutable globals, when
+        there are any.
         """
         size = self.size()
-        address = self._address() if size else 0
-        runs = _nonzero_runs(address, size)
-        body = b"".join(ctypes.string_at(address + first * PAGE, count * PAGE)
-                        for first, count in runs)
-        snapshot = {"body": body, "pages": size // PAGE,
-                    "runs": [number for run in runs for number in run]}
+        snapshot = self._tracker.take(self._address() if size else 0, size)
         values = self._mutable_globals()
         if values:
             snapshot["globals"] = {n: g.value(self.store) for n, g in values.items()}
@@ -751,30 +751,28 @@ class Instance:
         return snapshot
 
     def restore(self, snapshot) -> None:
-        """Put a :meth:`snapshot` into this instance.  A snapshot without ``runs``
-        (or plain bytes), as HyperBEAM takes them, is the memory from address 0."""
+        """Put a :meth:`snapshot` into this instance.  Older forms restore too: a
+        ``body`` with ``runs`` (non-zero 64 KiB pages), and a ``body`` alone (or
+        plain bytes), the memory from address 0, as HyperBEAM takes them."""
         if isinstance(snapshot, (bytes, bytearray)):
             snapshot = {"body": bytes(snapshot)}
-        body = snapshot.get("body") or b""
-        if isinstance(body, str):
-            body = body.encode("latin-1")
-        pages = int(snapshot.get("pages") or -(-len(body) // PAGE))
-        flat = list(snapshot.get("runs") or [])
-        runs = list(zip(flat[0::2], flat[1::2])) if "runs" in snapshot else None
-        if runs is not None and sum(count for _, count in runs) * PAGE != len(body):
-            raise WasmError(f"the snapshot's runs cover {sum(c for _, c in runs)} pages; its body "
-                            f"holds {len(body)} bytes", kind="memory")
+        try:
+            pages, pieces = snapshots.pages_of(snapshot), snapshots.writes(snapshot)
+        except (ValueError, TypeError, struct.error) as exc:
+            raise WasmError(f"the snapshot cannot be restored: {exc}", kind="memory") from None
         if self.memory is not None:
-            self._restore_memory(body, pages, runs)
-        elif body:
+            self._restore_memory(pages, pieces)
+        elif pieces:
             raise WasmError("the snapshot has a memory; this module has none", kind="memory")
         values = self._mutable_globals()
         for name, value in (snapshot.get("globals") or {}).items():
             if name in values:
                 values[name].set_value(self.store, value)
         self.last_snapshot = snapshot
+        size = self.size()
+        self._tracker.reset(snapshot, self._address() if size else 0, size)
 
-    def _restore_memory(self, body: bytes, pages: int, runs) -> None:
+    def _restore_memory(self, pages: int, pieces) -> None:
         current = self.size() // PAGE
         if pages < current:
             raise WasmError(f"a snapshot of {pages} pages cannot go into a memory of {current} "
@@ -785,13 +783,8 @@ class Instance:
         address = self._address()
         for first, count in _nonzero_runs(address, self.size()):
             ctypes.memset(address + first * PAGE, 0, count * PAGE)  # what instantiation wrote
-        if runs is None:
-            self.write(0, body)
-            return
-        offset = 0
-        for first, count in runs:
-            self.write(first * PAGE, body[offset:offset + count * PAGE])
-            offset += count * PAGE
+        for offset, data in pieces:
+            self.write(offset, data)
 
     def _mutable_globals(self) -> dict:
         return {n: self._exports[n] for n, t in self.module.exports.items()

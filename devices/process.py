@@ -15,8 +15,9 @@ Its ID (of the message as spawned) names it for ever.  Keys:
 ``compute``
     with ``slot: N``, the state after applying assignments 0..N in order;
     without a slot, the latest state known.  Each slot's state is stored
-    (``~process@1.0/<id>/computed/<N>``), so asking for N+1 after N computes one
-    slot, and any past slot is answered from the store.
+    (``~process@1.0/<id>/computed/<N>``), so any past slot is answered from the
+    store; the latest state and its instance stay live in the node
+    (:mod:`devices.process_worker`), so asking for N+1 after N computes one slot.
 ``now``
     the state at the current slot of the schedule (computing what is missing).
 ``init``
@@ -51,9 +52,10 @@ Reference: HyperBEAM src/dev_process.erl at b2743e4a.
 """
 from __future__ import annotations
 
-from aolab import ids
+from aolab import id_memo, ids
 from aolab.errors import DeviceError, KeyNotFound, StoreError
 from aolab.resolve import answers, node_option, resolve_status
+from devices import process_worker
 
 NAME = "process@1.0"
 DEFAULT_DEVICES = {"scheduler": "scheduler@1.0", "push": "process@1.0"}
@@ -105,10 +107,23 @@ def compute(base, request, opts):
         return "ok", store.read(_key(process_id, f"computed/{target}"))
     except StoreError:
         pass
-    status, state = ensure_loaded(base, target, opts)
-    if status != "ok":
-        return status, state
-    return compute_to_slot(process_id, state, target, opts)
+    live = process_worker.worker(opts, process_id)
+    with live.lock:  # two callers of one process take turns
+        start = _starting_state(base, live, target)
+        if start is None:
+            status, start = ensure_loaded(_without_live_instance(base, live), target, opts)
+            if status != "ok":
+                return status, start
+        kept = False
+        try:
+            status, state = compute_to_slot(process_id, start, target, opts)
+            if status == "ok" and (live.state is None or int(state["at-slot"]) >= live.at_slot()
+                                   or _same_instance(state, live.state)):
+                live.state, kept = state, True
+            return status, state
+        finally:
+            if not kept and _same_instance(start, live.state):
+                live.state = None  # the live instance moved on without us: reload next time
 
 
 def now(base, request, opts):
@@ -316,11 +331,48 @@ def ensure_process_key(base: dict) -> dict:
 def process_id_of(base: dict) -> str:
     """The ID of the process a state belongs to."""
     process = base.get("process")
-    return ids.id(process if isinstance(process, dict) else base, committers="all")
+    return id_memo.id_of(process if isinstance(process, dict) else base, committers="all")
 
 
 def as_process(state: dict) -> dict:
     return state if state.get("device") == NAME else {**state, "device": NAME}
+
+
+def _starting_state(base: dict, live, target: int):
+    """The live state to compute *target* from: the base if it holds its own
+    instance, else the worker's latest state if it is not past *target*."""
+    if base.get("initialized") == "true" and not _same_instance(base, live.state) \
+            and _instances(base):
+        return base
+    if live.state is not None and live.at_slot() <= target:
+        return live.state
+    return None
+
+
+def _without_live_instance(base: dict, live) -> dict:
+    """*base* without the worker's instance (which is at another slot by now)."""
+    if base.get("initialized") == "true" and _same_instance(base, live.state):
+        return {k: v for k, v in base.items() if k not in ("priv", "initialized")}
+    return base
+
+
+def _instances(state) -> list:
+    """The live objects a state keeps outside the message: ``priv/instance``
+    and ``priv/<prefix>/instance`` (where wasm64@1.0 keeps its instance)."""
+    priv = state.get("priv") if isinstance(state, dict) else None
+    if not isinstance(priv, dict):
+        return []
+    found = [priv["instance"]] if priv.get("instance") is not None else []
+    return found + [v["instance"] for v in priv.values()
+                    if isinstance(v, dict) and v.get("instance") is not None]
+
+
+def _same_instance(state, other) -> bool:
+    """Whether two states share a live object (so the same memory)."""
+    if state is None or other is None:
+        return False
+    mine = _instances(state)
+    return any(any(a is b for b in _instances(other)) for a in mine)
 
 
 def _latest_known(base, request, opts):

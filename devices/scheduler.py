@@ -59,9 +59,10 @@ Reference: HyperBEAM src/dev_scheduler.erl, dev_scheduler_server.erl at b2743e4a
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
-from aolab import ids
+from aolab import id_memo, ids
 from aolab.codecs import httpsig
 from aolab.errors import DeviceError, StoreError
 from aolab.path import path_parts
@@ -162,7 +163,7 @@ def assignment_for(process_id: str, slot_number: int, message: dict, previous_ch
 
 def next_hash_chain(previous: bytes, message: dict) -> bytes:
     """SHA-256 of the previous link and the message's native ID."""
-    return hashlib.sha256(previous + ids.native_id(ids.id(message))).digest()
+    return hashlib.sha256(previous + ids.native_id(id_memo.id_of(message))).digest()
 
 
 def check_chain(assignments: list) -> dict:
@@ -218,7 +219,7 @@ def target_process_id(base: dict, request: dict) -> str:
     if isinstance(target, str) and ids.is_id(target):
         return target
     process = base.get("process")
-    return ids.id(process if isinstance(process, dict) else base, committers="all")
+    return id_memo.id_of(process if isinstance(process, dict) else base, committers="all")
 
 
 def _post_schedule(base, request, opts):
@@ -240,14 +241,22 @@ def _post_schedule(base, request, opts):
     else:
         process_id = target_process_id(base, {})
     store = _store(opts)
-    current, chain = latest(store, process_id)
-    assignment = assignment_for(process_id, current + 1, message, chain)
-    store.write_result(_key(process_id, f"assignments/{current + 1}"), assignment)
-    store.write_result(_key(process_id, "latest"),
-                       {"slot": current + 1, "hash-chain": assignment["hash-chain"]})
-    if current < 0:
-        _register_process(store, process_id)
+    with _exclusive(store):  # read the head and append: no other scheduler in between
+        current, chain = latest(store, process_id)
+        assignment = assignment_for(process_id, current + 1, message, chain)
+        store.write_result(_key(process_id, f"assignments/{current + 1}"), assignment)
+        store.write_result(_key(process_id, "latest"),
+                           {"slot": current + 1, "hash-chain": assignment["hash-chain"]})
+        if current < 0:
+            _register_process(store, process_id)
     return assignment
+
+
+def _exclusive(store):
+    """The store's ``exclusive()`` block (several processes may share a store), or
+    nothing for a store that has none."""
+    exclusive = getattr(store, "exclusive", None)
+    return exclusive() if exclusive is not None else contextlib.nullcontext()
 
 
 def _get_schedule(base, request, opts):

@@ -20,14 +20,15 @@ message, or such a message) under ``<input-prefix>/image`` (in a process:
     ``pass`` (json-iface@1.0 asks for 2), ``compute`` answers ``pass``, so the
     devices before it read the results, as multipass@1.0 would.
 ``snapshot``
-    the memory as a message: ``body`` (its pages that are not all zeros),
-    ``runs`` (where they go: first page, count, ...), ``pages`` (its size),
-    and ``globals`` when the module exports mutable ones.  process@1.0 stores
-    it with the slot's state.  (HyperBEAM's snapshot is the whole memory: a
-    ``body`` without ``runs`` restores as that.)
+    the memory as a message (:mod:`aolab.snapshots`): ``pages`` (its size),
+    ``chunks`` and ``bodies`` (its 4 KiB chunks that are not all zeros; the
+    chunks unchanged since the instance's previous snapshot are shared with
+    it, so a snapshot costs what changed), and ``globals`` when the module
+    exports mutable ones.  process@1.0 stores it with the slot's state.
+    (HyperBEAM's snapshot is the whole memory: a ``body`` restores as that.)
 ``normalize``
     a state with a live instance: if there is none, a fresh instance restored
-    from ``snapshot/<device-key>/body`` (``snapshot/body`` outside a stack).
+    from ``snapshot/<device-key>`` (``snapshot`` outside a stack).
 ``terminate``
     drop the instance.
 
@@ -156,7 +157,7 @@ def normalize(base, request, opts):
     key = base.get("device-key")
     if isinstance(saved, dict) and key is not None and isinstance(saved.get(key), dict):
         saved = saved[key]
-    if not (isinstance(saved, dict) and "body" in saved):
+    if not (isinstance(saved, dict) and ("body" in saved or "bodies" in saved)):
         raise DeviceError(f"{NAME}: the state has no live instance and no snapshot to restore "
                           "from (run 'init', or load a state stored with its snapshot)",
                           key="normalize", device=NAME)

@@ -234,3 +234,33 @@ def test_dedup_with_multipass():
     m4 = aolab.resolve(m3, {"path": "append", "bin": "/"})
     m5 = aolab.resolve(m4, {"path": "append", "bin": "/"})
     assert m5["result"] == "INIT+D2_+D3_+D2_+D3_+D2/+D3/+D2/+D3/"
+
+
+def test_a_pass_result_carries_its_hashpath():
+    """A ``pass`` result is linked like an ``ok`` one (the next pass reads its
+    hashpath instead of hashing the whole state), but it is not stored."""
+    from aolab import hashpaths
+    lab = aolab.Node()
+    base = {"device": "multipass@1.0", "passes": 2, "pass": 1}
+    status, result = lab.resolve_status(base, "compute")
+    assert status == "pass"
+    expected = hashpaths.join(aolab.id(base), hashpaths.request_part({"path": "compute"}))
+    assert aolab.hashpath(result) == expected
+    assert expected not in lab.store
+
+
+def test_a_multipass_stack_hashes_its_state_once(monkeypatch):
+    """The state is hashed for the stack step and for its first device's step;
+    the second pass starts from a linked result and hashes nothing."""
+    from aolab import hashpaths
+    hashed = []
+    original = hashpaths.ids.id
+
+    def counting(message, *args, **kwargs):
+        hashed.append(message)
+        return original(message, *args, **kwargs)
+    monkeypatch.setattr(hashpaths.ids, "id", counting)
+    base = {"device": "stack@1.0", "device-stack": ["multipass@1.0", "multipass@1.0"],
+            "passes": 2, "result": "INIT"}
+    assert aolab.resolve(base, "compute")["result"] == "INIT"
+    assert len([m for m in hashed if isinstance(m, dict) and "device-stack" in m]) == 2

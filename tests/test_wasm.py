@@ -12,7 +12,7 @@ import pytest
 import aolab
 import aolab.data
 import aolab.store
-from aolab import wasm_runtime
+from aolab import snapshots, wasm_runtime
 from aolab.errors import DeviceError
 from aolab.wasm_runtime import Instance, WasmError, load_module
 from devices import json_iface
@@ -414,23 +414,63 @@ def test_a_limit_in_a_process_is_recorded_and_the_process_goes_on(lab):
 
 # -- state: snapshots, restore, determinism ------------------------------------------------
 
-def test_snapshot_holds_the_pages_in_use():
+def test_snapshot_holds_the_chunks_in_use():
     m = Instance(load_module(aolab.data.wasm("memory64")))
     m.malloc(140_000)
     m.write(150_000, b"\x07")
     snapshot = m.snapshot()
-    assert snapshot["pages"] == 3 and snapshot["runs"] == [0, 1, 2, 1]  # page 1 is all zeros
-    assert len(snapshot["body"]) == 2 * 65536
+    used = snapshots.chunk_numbers(snapshot)
+    assert snapshot["pages"] == 3 and 150_000 // 4096 in used
+    assert not [n for n in used if 16 <= n < 32]  # page 1 is all zeros
+    assert [len(body) for body in snapshot["bodies"]] == [4096] * len(used)
     m.write(150_000, b"\x00")
-    assert m.snapshot()["runs"] == [0, 1]
+    assert 150_000 // 4096 not in snapshots.chunk_numbers(m.snapshot())
     fresh = Instance(load_module(aolab.data.wasm("memory64")))
     fresh.restore(snapshot)
     assert fresh.size() == 3 * 65536 and fresh.read(150_000, 1) == b"\x07"
-    assert fresh.read(0, fresh.size()) == \
-        snapshot["body"][:65536] + bytes(65536) + snapshot["body"][65536:]
+    expected = bytearray(3 * 65536)
+    for number, body in zip(used, snapshot["bodies"]):
+        expected[number * 4096:(number + 1) * 4096] = body
+    assert fresh.read(0, fresh.size()) == bytes(expected)
     assert fresh.call("count", []) == [1] and fresh.malloc(8) == m.malloc(8)
     with pytest.raises(WasmError, match="restore into a fresh instance"):
         m.restore({"body": b"", "pages": 1})  # memory cannot shrink
+
+
+def test_a_snapshot_shares_the_chunks_that_did_not_change():
+    m = Instance(load_module(aolab.data.wasm("memory64")))
+    m.malloc(140_000)
+    first = m.snapshot()
+    m.write(150_000, b"\x07")
+    second = m.snapshot()
+    shared = dict(zip(snapshots.chunk_numbers(first), first["bodies"]))
+    for number, body in zip(snapshots.chunk_numbers(second), second["bodies"]):
+        assert (body is shared.get(number)) == (number != 150_000 // 4096)
+    assert m._tracker.changed_chunks == 1
+
+
+def test_a_restored_instance_snapshots_only_what_changed_after():
+    m = Instance(load_module(aolab.data.wasm("memory64")))
+    m.call("count", [])
+    fresh = Instance(load_module(aolab.data.wasm("memory64")))
+    fresh.restore(m.snapshot())
+    fresh.call("count", [])
+    assert fresh._tracker.take(fresh._address(), fresh.size()) and \
+        fresh._tracker.changed_chunks <= 1
+
+
+def test_restore_pages_with_runs_as_older_snapshots_hold_them():
+    m = Instance(load_module(aolab.data.wasm("memory64")))
+    m.malloc(140_000)
+    m.write(150_000, b"\x07")
+    body = m.read(0, 65536) + m.read(2 * 65536, 65536)
+    fresh = Instance(load_module(aolab.data.wasm("memory64")))
+    fresh.restore({"body": body, "pages": 3, "runs": [0, 1, 2, 1]})
+    assert fresh.read(0, fresh.size()) == m.read(0, m.size())
+    with pytest.raises(WasmError, match="runs cover 1 pages"):
+        fresh.restore({"body": body, "pages": 3, "runs": [0, 1]})
+    with pytest.raises(WasmError, match="lists 1 chunks and 0 bodies"):
+        fresh.restore({"pages": 3, "chunks": b"\0\0\0\0", "bodies": []})
 
 
 def test_restore_a_whole_memory_as_hyperbeam_snapshots_it():

@@ -39,6 +39,8 @@ it, so a node started later restores the memory and carries on."""),
     ("code", """later = aolab.Node(name="later", store=lab.store)
 lab.schedule(proc, {"action": "Tick"})
 later.compute(proc, slot=3)["results"]["data"]"""),
+    ("md", """A snapshot lists the memory's 4 KiB chunks that are not all zeros: their numbers (`chunks`) and
+contents (`bodies`), and the memory's size in 64 KiB `pages`."""),
     ("code", """sorted(lab.store.read(f"~process@1.0/{aolab.id(proc)}/computed/2")["snapshot"]["3"])"""),
     ("md", """## Fuel: untrusted code cannot run forever
 `loop.wat` exports `spin`, which never returns. Every call gets a budget of instructions (`wasm-fuel`, 10⁹ by
@@ -62,6 +64,16 @@ persists from slot to slot."""),
 for code in ("return 1+1", "x = 41", "return x + 1"):
     lab.schedule(aos, {"action": "Eval", "data": code})
 [lab.compute(aos, slot=n)["results"]["data"] for n in (0, 2)]""", ["requires-tool:aos"]),
+    ("md", """aos's memory is 12.6 MB, about 1.7 MB of it in use. A chunk that did not change since the
+previous slot is the *same* `bytes` object in the slot's snapshot as in the previous one, so a snapshot
+per slot costs only the chunks the slot changed (`aolab.snapshots`)."""),
+    ("code", """def snapshot_at(slot):
+    return lab.store.read(f"~process@1.0/{aolab.id(aos)}/computed/{slot}")["snapshot"]["3"]
+before = {id(body) for body in snapshot_at(1)["bodies"]}
+chunks = snapshot_at(2)["bodies"]
+new = [body for body in chunks if id(body) not in before]
+len(chunks), len(new), f"{len(new) * 4096 / 1e6:.2f} MB new of {len(chunks) * 4096 / 1e6:.2f} MB" """,
+     ["requires-tool:aos"]),
     ("md", """## On your own
 Call `fac` with `7.0` on `started`, and store the factorial it returns (a float) in `mine`."""),
     ("exercise", """# your answer here
