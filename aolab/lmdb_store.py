@@ -203,7 +203,10 @@ class LmdbStore:
             return txn.stat(self._messages)["entries"] + txn.stat(self._results)["entries"]
 
     def check(self) -> dict:
-        """Read every entry and blob; ``{"entries": n, "corrupted": [names]}`` (an fsck)."""
+        """Read every entry and blob (an fsck): ``{"entries": n, "corrupted": [names],
+        "dangling": []}``, the same shape as ``DiskStore.check``. A result here holds its
+        message itself, not a link, so nothing can dangle; an entry whose blob is missing
+        is corrupted."""
         corrupted, count = [], 0
         with self._txn(False) as txn:
             for name, db in (("messages", self._messages), ("results", self._results)):
@@ -219,7 +222,7 @@ class LmdbStore:
                 count += 1
                 if hashlib.sha256(raw).hexdigest() != key.decode():
                     corrupted.append(f"blobs/{key.decode()}")
-        return {"entries": count, "corrupted": corrupted}
+        return {"entries": count, "corrupted": corrupted, "dangling": []}
 
     def stored_bytes(self) -> int:
         """Bytes of keys and values held (what the database pages carry)."""
