@@ -4,14 +4,32 @@ A message's **unsigned ID** commits to every public key and value it holds:
 the message is encoded by the structured@1.0 and httpsig@1.0 codecs, and the ID
 is HMAC-SHA256 (key ``ao``) over the HTTP signature base of that encoding (see
 :mod:`aolab.codecs.httpsig`).  Key order, key case (except ID-length keys) and
-private ``priv*`` keys never change an ID.  A message with commitments has the
-ID of its commitment when it has one; with several, hmac commitments step
-aside for signed ones, and several signed ones give the SHA-256 of their sorted
-IDs written as a structured-field list (``"id1", "id2"``).
+private ``priv*`` keys never change an ID.
+
+A committed message has IDs of several kinds, all from one rule: take a set
+of commitment IDs; none -> the unsigned ID, one -> that ID, several -> the
+SHA-256 of the sorted IDs joined by ``", "``.  Which set:
+
+=====================================  ==================================  =============================================
+aolab                                  HyperBEAM                           commitments used
+=====================================  ==================================  =============================================
+``id(m)``                              ``dev_message:id(M, #{commitments    every commitment (signatures and the hmac):
+                                       => all})``, ``hb_message:id(M)``    the ID hashpaths, stores and caches use
+``id(m, committers="all")``            ``hb_message:id(M, all)``           the signatures (commitments with a
+                                                                           ``committer``): a process's ID
+``id(m, committers="signed")``         ``hb_message:id(M, signed)``        the signatures of the message's signers
+``id(m, committers=[address, ...])``   ``hb_message:id(M, [Address])``     those signers' signatures
+``id(m, committers="none")``           ``hb_message:id(M, none)``          none: the unsigned ID of the content
+=====================================  ==================================  =============================================
+
+An ID is never taken from a claim: only commitments that verify count (a
+forged, stale or unknown one is left out and the ID is recomputed), so
+``id({"count": 1000, "commitments": {X: {}}})`` is the ID of ``{"count": 1000}``.
 
 IDs are 32 bytes ("native"), shown as 43 base64url characters ("human").
 
-Reference: HyperBEAM ``dev_message:id/3`` and ``hb_util`` at b2743e4a.
+Reference: HyperBEAM ``dev_message:id/3``, ``hb_message:id/2`` and ``hb_util``
+at b2743e4a.
 """
 from __future__ import annotations
 
@@ -19,45 +37,70 @@ import base64
 import binascii
 import hashlib
 
-from .codecs.httpsig import hmac_id
+from .codecs import httpsig
 from .errors import EncodingError
 
 _builtin_id = id
 
+#: The ``committers`` spellings :func:`id` accepts besides a list of addresses.
+ID_KINDS = (None, "all", "signed", "none")
 
-def id(message, committers="all") -> str:  # noqa: A001 - the protocol's word
-    """The 43-character ID of *message*.
 
-    ``committers="none"`` ignores the message's commitments (its unsigned ID).
+def id(message, committers=None) -> str:  # noqa: A001 - the protocol's word
+    """The 43-character ID of *message* (see the table above for *committers*).
 
     >>> id({"a": "1"})
     'N0nIQ3Vna7YDxuRsaVTYeYS4glkmxD4HrUbZIwIvN_s'
     """
     if not isinstance(message, dict):
         raise EncodingError(f"only messages have IDs, not a {type(message).__name__}")
-    commitments = None
-    if committers != "none":
-        commitments = message.get("commitments")
-        if commitments is None:  # the key in another case ("Commitments")
-            commitments = next((v for k, v in message.items() if type(k) is str and len(k) == 11
-                                and k.lower() == "commitments"), None)
+    commitments = _commitments_of(message)
+    if committers == "none" or not commitments:
+        return human_id(httpsig.hmac_id(_without_commitments(message)))
+    if committers not in ID_KINDS and not isinstance(committers, (list, tuple)):
+        raise EncodingError(f"committers={committers!r}: expected None, 'all', 'signed', 'none' "
+                            "or a list of addresses", key="committers")
+    verified = httpsig.verified_commitments({**message, "commitments": commitments})
+    if committers is not None:
+        wanted = set(committers) if isinstance(committers, (list, tuple)) else None
+        verified = {k: c for k, c in verified.items() if "committer" in c
+                    and (wanted is None or c["committer"] in wanted)}
+    return of_commitments(verified) or human_id(httpsig.hmac_id(_without_commitments(message)))
+
+
+def of_commitments(commitment_ids) -> str | None:
+    """The ID named by a set of commitment IDs: None for none, the ID itself
+    for one, else SHA-256 of the sorted IDs joined by ``", "`` (no quotes).
+
+    >>> of_commitments(["N0nIQ3Vna7YDxuRsaVTYeYS4glkmxD4HrUbZIwIvN_s"])
+    'N0nIQ3Vna7YDxuRsaVTYeYS4glkmxD4HrUbZIwIvN_s'
+    """
+    keys = sorted(commitment_ids)
+    if not keys:
+        return None
+    if len(keys) == 1:
+        return keys[0]
+    return human_id(hashlib.sha256(", ".join(keys).encode("utf-8")).digest())
+
+
+def _commitments_of(message: dict) -> dict:
+    commitments = message.get("commitments")
+    if commitments is None:  # the key in another case ("Commitments")
+        commitments = next((v for k, v in message.items() if type(k) is str and len(k) == 11
+                            and k.lower() == "commitments"), None)
     if commitments is not None and not isinstance(commitments, dict):
         raise EncodingError(f"'commitments' must be a message of commitment ID -> commitment, "
                             f"not a {type(commitments).__name__}", key="commitments")
-    if commitments:
-        bad = [k for k, c in commitments.items() if not (is_id(k) and isinstance(c, dict))]
-        if bad:
-            raise EncodingError(f"'commitments' must map 43-character commitment IDs to messages; "
-                                f"{bad[0]!r} does not", key="commitments")
-        keys = sorted(commitments)
-        if len(keys) > 1:  # hmac commitments step aside for signed ones
-            keys = sorted(k for k, c in commitments.items()
-                          if not (isinstance(c, dict) and c.get("alg") == "hmac-sha256")) or keys
-        if len(keys) == 1:
-            return keys[0]
-        listed = ", ".join('"' + k + '"' for k in keys)  # a structured-field list
-        return human_id(hashlib.sha256(listed.encode("utf-8")).digest())
-    return human_id(hmac_id(message))
+    bad = [k for k, c in (commitments or {}).items() if not (is_id(k) and isinstance(c, dict))]
+    if bad:
+        raise EncodingError(f"'commitments' must map 43-character commitment IDs to messages; "
+                            f"{bad[0]!r} does not", key="commitments")
+    return commitments or {}
+
+
+def _without_commitments(message: dict) -> dict:
+    return {k: v for k, v in message.items()
+            if not (type(k) is str and len(k) == 11 and k.lower() == "commitments")}
 
 
 def human_id(native: bytes) -> str:

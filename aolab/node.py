@@ -195,7 +195,10 @@ class Node:
             found = httpsig.verified_signers(request)
             if found is None:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
+            # A signature vouches only for the keys it covers: act on those alone.
+            request = httpsig.only_signed(request)
             options.setdefault("signers", found)
+            options.setdefault("signed-keys", httpsig.signed_keys(request))
         if hooks.get("request"):
             status, hooked = self._hook("request", hooks["request"], base, request, options)
             if status != "ok":

@@ -9,7 +9,8 @@ run around every request, e.g. p4@1.0 payments), ``allowed-devices``,
 ``info``
     ``GET`` (default): the node message, with the node's ``address`` and its
     ``preloaded-devices``.  ``POST``: update it with the request's keys; only a
-    request signed by the ``operator`` may (an ``unclaimed`` node lets anyone
+    request signed by the ``operator`` may, with a signature that covers every
+    key it sets plus ``path`` and ``method`` (an ``unclaimed`` node lets anyone
     claim it, as in HyperBEAM); a node message set ``initialized: permanent``
     cannot change.
 ``build``
@@ -63,9 +64,12 @@ def _info(base, request, opts):
         return "error", {"status": 403, "body": "The node message of this machine is already "
                                                "permanent. It cannot be changed."}
     operator = node.config.get("operator", "unclaimed")
-    if operator != "unclaimed" and operator not in signers(request, opts):
+    updates = {k: v for k, v in request.items() if k not in UPDATE_SKIPS}
+    action = sorted(set(updates) | {"path", "method"})
+    if operator != "unclaimed" and operator not in signers(request, opts, covering=action):
         return "error", {"status": 401, "body": "Unauthorized: the request is not signed by the "
-                                               f"operator {operator}."}
-    node.update_config({k: v for k, v in request.items() if k not in UPDATE_SKIPS})
+                         f"operator {operator}, or the signature does not cover every key of the "
+                         f"update ({', '.join(action)})."}
+    node.update_config(updates)
     return {"body": f"Node message updated. History: {len(node.history)} updates.",
             "history-length": len(node.history)}

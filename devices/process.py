@@ -291,7 +291,7 @@ def ensure_process_key(base: dict) -> dict:
 def process_id_of(base: dict) -> str:
     """The ID of the process a state belongs to."""
     process = base.get("process")
-    return ids.id(process if isinstance(process, dict) else base)
+    return ids.id(process if isinstance(process, dict) else base, committers="all")
 
 
 def as_process(state: dict) -> dict:

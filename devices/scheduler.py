@@ -18,7 +18,9 @@ Keys:
 
 ``schedule``
     ``method: POST`` assigns the request's ``body`` (or the request itself) to
-    the next slot and returns the assignment; ``GET`` (default) returns
+    the next slot and returns the assignment; a signed message is reduced to
+    the keys its signatures cover first, and a message with ``type: Process``
+    is scheduled under its own ID (``aolab.id(m, committers="all")``); ``GET`` (default) returns
     ``{type: schedule, process, continues, assignments: {slot: assignment}}``
     from ``from`` (default 0) to ``to`` (default the current slot; at most
     1,000 per call, ``continues`` tells when there are more).
@@ -31,7 +33,8 @@ Keys:
     its network (as HyperBEAM asks the process's scheduler), so any node can
     recompute a process another one scheduled.
 ``status``
-    the processes this node schedules and their current slots.
+    the scheduler wallet's ``address`` (the node's), the ``processes`` this
+    node schedules and their current ``slots``.
 ``verify-schedule``
     checks a list (or slot-keyed message) of assignments: slots contiguous
     from the first one, one process, and every hash-chain link recomputed
@@ -59,6 +62,7 @@ from __future__ import annotations
 import hashlib
 
 from aolab import ids
+from aolab.codecs import httpsig
 from aolab.errors import DeviceError, StoreError
 from aolab.path import path_parts
 from aolab.resolve import node_option
@@ -106,11 +110,17 @@ def next(base, request, opts):  # noqa: A001 - the key is called `next`
 
 
 def status(base, request, opts):
-    """The processes scheduled on this node, with their current slots."""
+    """The scheduler's wallet ``address`` (the node's; absent on a node without
+    a wallet), the ``processes`` it schedules and their current slots."""
     store = _store(opts)
     processes = _process_list(store)
-    return {"variant": "ao.N.1", "processes": processes,
-            "slots": {pid: latest(store, pid)[0] for pid in processes}}
+    answer = {"variant": "ao.N.1", "processes": processes,
+              "slots": {pid: latest(store, pid)[0] for pid in processes},
+              "cache-control": "no-store"}
+    wallet = (opts or {}).get("wallet")
+    if wallet is not None:
+        answer["address"] = wallet.address
+    return answer
 
 
 def init(base):
@@ -208,7 +218,7 @@ def target_process_id(base: dict, request: dict) -> str:
     if isinstance(target, str) and ids.is_id(target):
         return target
     process = base.get("process")
-    return ids.id(process if isinstance(process, dict) else base)
+    return ids.id(process if isinstance(process, dict) else base, committers="all")
 
 
 def _post_schedule(base, request, opts):
@@ -217,8 +227,15 @@ def _post_schedule(base, request, opts):
         message = {k: v for k, v in body.items() if k != "priv"}
     else:  # the request itself, without what addressed it to the scheduler
         message = {k: v for k, v in request.items() if k not in ("priv", "path", "method")}
+    if httpsig.signers(message):
+        message = httpsig.with_only_committed(message)  # unsigned keys are not scheduled
+    elif message.get("commitments") and not httpsig.verify(message):
+        return "error", {"status": 400, "body": "the message to schedule carries commitments "
+                                                "that do not verify"}
     target = message.get("target")
-    if isinstance(target, str) and ids.is_id(target):
+    if message.get("type") == "Process":
+        process_id = ids.id(message, committers="all")  # a process is scheduled under its own ID
+    elif isinstance(target, str) and ids.is_id(target):
         process_id = target
     else:
         process_id = target_process_id(base, {})

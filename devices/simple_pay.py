@@ -12,7 +12,8 @@ Keys:
                when the balance goes below 0
 ``balance``    the balance of the signer of ``request`` (or of the request
                itself, or of ``target``)
-``topup``      (operator-signed) add ``amount`` to ``recipient``'s balance
+``topup``      (operator-signed, the signature covering ``path``, ``amount`` and
+               ``recipient``) add ``amount`` to ``recipient``'s balance
 
 Users are identified by their signatures: an unsigned request has no
 balance.  Every ledger change is a new node message (the history grows).
@@ -27,6 +28,8 @@ from aolab.errors import DeviceError
 from aolab.resolve import node_option
 
 NAME = "simple-pay@1.0"
+#: The keys a top-up acts on: the operator's signature must cover those present.
+TOPUP_KEYS = ("path", "amount", "recipient")
 
 
 def info():
@@ -73,8 +76,10 @@ def balance(base, request, opts):
 def topup(base, request, opts):
     """Add ``amount`` to ``recipient`` (operator-signed requests only)."""
     node = _node(opts)
-    if not _is_operator(request, node, opts):
-        return "error", {"status": 401, "body": "Unauthorized: only the operator tops up balances."}
+    action = [k for k in TOPUP_KEYS if k in request]
+    if not _is_operator(request, node, opts, covering=action):
+        return "error", {"status": 401, "body": "Unauthorized: only the operator tops up balances, "
+                         f"with a signature that covers {', '.join(TOPUP_KEYS)}."}
     recipient = request.get("recipient")
     if not isinstance(recipient, str):
         raise DeviceError("simple-pay@1.0 topup needs a 'recipient' address", key="recipient",
@@ -94,9 +99,9 @@ def _set_balance(node, address: str, amount: int) -> None:
     node.update_config({"simple-pay-ledger": ledger})
 
 
-def _is_operator(message, node, opts=None) -> bool:
+def _is_operator(message, node, opts=None, covering=()) -> bool:
     operator = node.config.get("operator")
-    return isinstance(message, dict) and operator in signers(message, opts)
+    return isinstance(message, dict) and operator in signers(message, opts, covering=covering)
 
 
 def _messages(target, request) -> list:

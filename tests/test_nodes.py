@@ -63,13 +63,20 @@ def test_bad_jwk_is_a_clear_error(tmp_path):
         wallet.load(tmp_path / "bad.json")
 
 
+def _rsa(signed):
+    return {k: c for k, c in signed["commitments"].items() if c["alg"] == "rsa-pss-sha512"}
+
+
 def test_sign_and_verify(alice_key):
     message = {"a": "1", "n": 5, "nested": {"x": "y"}, "big": "z" * 5000}
     signed = httpsig.sign(message, alice_key)
     assert httpsig.verify(signed) and httpsig.verify(signed, exact=True)
     assert httpsig.committers(signed) == [alice_key.address] == httpsig.signers(signed)
-    (commitment_id, commitment), = signed["commitments"].items()
-    assert aolab.id(signed) == commitment_id != aolab.id(message)
+    (commitment_id, commitment), = _rsa(signed).items()
+    hmac_id, = set(signed["commitments"]) - {commitment_id}
+    assert hmac_id == aolab.id(message)  # the hmac commitment names the content
+    assert aolab.id(signed, committers="all") == commitment_id
+    assert aolab.id(signed) == aolab.ids.of_commitments([commitment_id, hmac_id]) != aolab.id(message)
     assert commitment["alg"] == "rsa-pss-sha512" and commitment["committer"] == alice_key.address
     assert commitment["signature-input"].startswith(httpsig.signature_name(alice_key.address) + "=(")
 
@@ -88,7 +95,7 @@ def test_any_changed_committed_key_fails(alice_key, change):
 
 def test_forged_commitment_fields_fail(alice_key, bob_key):
     signed = httpsig.sign({"a": "1"}, alice_key)
-    (cid, commitment), = signed["commitments"].items()
+    (cid, commitment), = _rsa(signed).items()
     as_bob = {**signed, "commitments": {cid: {**commitment, "committer": bob_key.address}}}
     assert not httpsig.verify(as_bob)  # keyid is alice's key, committer claims bob
     renamed = {**signed, "commitments": {"x" * 43: commitment}}
@@ -113,17 +120,22 @@ def test_two_signers_and_the_id(alice_key, bob_key):
     both = httpsig.sign(httpsig.sign({"a": "1"}, alice_key), bob_key)
     assert httpsig.verify(both) and httpsig.signers(both) == sorted([alice_key.address, bob_key.address])
     import hashlib
-    keys = sorted(both["commitments"])
-    listed = ", ".join(f'"{k}"' for k in keys).encode()
+    assert len(both["commitments"]) == 3  # two signatures and one hmac carrying both
+    listed = ", ".join(sorted(both["commitments"])).encode()  # no quotes, as dev_message:id
     assert aolab.id(both) == aolab.human_id(hashlib.sha256(listed).digest())
+    rsa = ", ".join(sorted(_rsa(both))).encode()
+    assert aolab.id(both, committers="all") == aolab.human_id(hashlib.sha256(rsa).digest())
 
 
-def test_hmac_steps_aside_for_a_signature(alice_key):
+def test_signing_resets_the_hmac_commitment(alice_key):
     hmac_then_signed = httpsig.sign(httpsig.commit({"a": "1"}), alice_key)
-    assert len(hmac_then_signed["commitments"]) == 1
-    with_both = {**hmac_then_signed, "commitments": {**hmac_then_signed["commitments"],
-                                                     **httpsig.commit({"a": "1"})["commitments"]}}
-    assert aolab.id(with_both) == aolab.id(hmac_then_signed)
+    assert len(hmac_then_signed["commitments"]) == 2
+    hmac_commitment = next(c for c in hmac_then_signed["commitments"].values() if c["alg"] == "hmac-sha256")
+    (rsa_commitment,) = _rsa(hmac_then_signed).values()
+    assert hmac_commitment["signature"] == rsa_commitment["signature"]
+    stale = {**hmac_then_signed, "commitments": {**hmac_then_signed["commitments"],
+                                                 **httpsig.commit({"a": "1", "b": "2"})["commitments"]}}
+    assert aolab.id(stale) == aolab.id(hmac_then_signed)  # a stale hmac claim does not count
 
 
 def test_message_device_commit_signs_with_the_node_wallet(alice_key, network):

@@ -26,6 +26,7 @@ Reference: HyperBEAM ``src/dev_codec_httpsig.erl`` and
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
 import hmac as _hmac
 
@@ -48,8 +49,8 @@ def b64url(raw: bytes) -> str:
 
 # -- TABM -> HTTP message ------------------------------------------------------
 
-def to_http(tabm: dict) -> dict:
-    """The HTTP form of a TABM: header fields (str -> bytes) and maybe ``body``.
+def tabm_to_http(tabm: dict) -> dict:
+    """The HTTP form of a TABM (no signatures): header fields (str -> bytes) and maybe ``body``.
 
     Includes ``body-keys`` for multipart bodies and ``content-digest`` whenever
     there is a body (``dev_codec_httpsig_conv:to/1``).
@@ -148,9 +149,17 @@ def signature_base(fields: dict) -> bytes:
     return signature_base_for(fields, component_identifiers(fields), HMAC_PARAMS)
 
 
-def component_identifiers(fields: dict) -> list:
-    """Every field as a component identifier, sorted (derived ones with ``@``)."""
+def component_identifiers(fields) -> list:
+    """Fields as hmac component identifiers: ``@`` added to derived components,
+    then sorted (``normalize_component_identifiers``: ``"@path"`` sorts first)."""
     return sorted(("@" + k if k in DERIVED_COMPONENTS else k) for k in fields)
+
+
+def signed_identifiers(fields) -> list:
+    """Fields as a signature's component identifiers: sorted by bare name, then
+    ``@`` added to derived components (``("ao-types" "@path" "quantity")``), as
+    HyperBEAM's ``commit`` lists them."""
+    return [("@" + k if k in DERIVED_COMPONENTS else k) for k in sorted(fields)]
 
 
 def field_name(identifier: str) -> str:
@@ -168,6 +177,11 @@ def signature_params(identifiers: list, params: bytes) -> bytes:
 
 def signature_base_for(fields: dict, identifiers: list, params: bytes) -> bytes:
     """The signature base over *identifiers* (each must name a field) and *params*."""
+    return _components_lines(fields, identifiers) + b'\n"@signature-params": ' + \
+        signature_params(identifiers, params)
+
+
+def _components_lines(fields: dict, identifiers) -> bytes:
     lines = []
     for ident in identifiers:
         name = field_name(ident)
@@ -175,12 +189,13 @@ def signature_base_for(fields: dict, identifiers: list, params: bytes) -> bytes:
             raise CommitmentError(f"the signed component {ident!r} is not in the message", key=name)
         value = fields[name].strip(b" ").replace(b"\n", b" ")
         lines.append(sf_string(name.encode()) + b": " + value)
-    return b"\n".join(lines) + b'\n"@signature-params": ' + signature_params(identifiers, params)
+    return b"\n".join(lines)
 
 
 def hmac_fields(message: dict) -> dict:
-    """The fields an hmac ID covers: the HTTP form, body replaced by its digest."""
-    http = to_http(structured.to_tabm(message))
+    """The fields a signature or hmac covers: the HTTP form of *message*
+    (without its commitments), the body replaced by its ``content-digest``."""
+    http = tabm_to_http(structured.to_tabm({k: v for k, v in message.items() if k != "commitments"}))
     http.pop("body-keys", None)
     body = http.pop("body", None)
     if body is not None:
@@ -190,72 +205,124 @@ def hmac_fields(message: dict) -> dict:
 
 def hmac_id(message: dict) -> bytes:
     """The native (32-byte) unsigned ID of *message*, ignoring commitments."""
-    unsigned = {k: v for k, v in message.items() if k != "commitments"}
-    return _hmac.new(b"ao", signature_base(hmac_fields(unsigned)), hashlib.sha256).digest()
+    return _hmac_over(hmac_fields(message), None)
+
+
+def _hmac_over(fields: dict, identifiers) -> bytes:
+    """HMAC-SHA256 (key ``ao``) over *identifiers* of *fields* (every field when None)."""
+    idents = component_identifiers(fields) if identifiers is None else \
+        component_identifiers(field_name(i) for i in identifiers)
+    base = signature_base_for(fields, idents, HMAC_PARAMS)
+    return _hmac.new(b"ao", base, hashlib.sha256).digest()
 
 
 # -- commitments -------------------------------------------------------------------
 
-HMAC_COMMITMENT = {"alg": "hmac-sha256", "commitment-device": "httpsig@1.0"}
+RSA_ALG = "rsa-pss-sha512"
+HMAC_ALG = "hmac-sha256"
+DEVICE = "httpsig@1.0"
+HMAC_COMMITMENT = {"alg": HMAC_ALG, "commitment-device": DEVICE}
 
 
 def commit(message: dict) -> dict:
-    """*message* with an hmac-sha256 commitment (its ID) added."""
+    """*message* with a fresh hmac-sha256 commitment (``reset_hmac``).
+
+    Without signatures its ID is the message's unsigned ID; with signatures it
+    covers the keys the first signature covers and carries every signer's
+    ``signature`` and ``signature-input``.
+    """
     if not isinstance(message, dict):
         raise CommitmentError(f"can only commit to a message, not a {type(message).__name__}")
-    commitments = {k: v for k, v in (message.get("commitments") or {}).items()
-                   if not _is_hmac(v)}
-    commitments[b64url(hmac_id(message))] = dict(HMAC_COMMITMENT)
-    return {**message, "commitments": commitments}
+    commitments = _commitments(message)
+    kept = {k: v for k, v in commitments.items() if not _is_hmac(v)}
+    hmac_commitment = _hmac_commitment(kept)
+    identifiers = _hmac_identifiers(hmac_commitment)
+    kept[b64url(_hmac_over(hmac_fields(message), identifiers))] = hmac_commitment
+    return {**message, "commitments": kept}
 
 
-def verify(message: dict, exact: bool = False) -> bool:
-    """True when *message* has commitments and every one of them verifies:
-    hmac-sha256 ones against its content, rsa-pss-sha512 ones against their
-    signature, keyid and committer address.
-
-    A signature covers the keys it lists; keys added later are *uncommitted*
-    and do not fail it, as in HyperBEAM.  ``exact=True`` also fails a message
-    holding any key a signature does not cover, or a hashpath other than the
-    one signed (its ``tag``).
-    """
-    commitments = message.get("commitments") or {}
-    if not isinstance(commitments, dict) or not commitments:
-        return False
-    for commitment_id, commitment in commitments.items():
-        if _is_hmac(commitment):
-            if commitment_id != b64url(hmac_id(message)):
-                return False
-        elif isinstance(commitment, dict) and commitment.get("alg") == RSA_ALG:
-            if not verify_signed(message, commitment_id, commitment):
-                return False
-            if exact and not _covers_everything(message, commitment):
-                return False
-        else:
-            raise CommitmentError(f"commitment {commitment_id!r} has an unknown alg "
-                                  f"{commitment.get('alg') if isinstance(commitment, dict) else commitment!r}")
-    return True
+reset_hmac = commit
 
 
-# -- signed (rsa-pss-sha512) commitments ----------------------------------------
+def _hmac_commitment(signed: dict) -> dict:
+    """The hmac commitment's body: every signer's signature and input, as one
+    structured-field dictionary each, sorted by signature name."""
+    sigs, inputs = {}, {}
+    for commitment in signed.values():
+        if not isinstance(commitment, dict) or "signature-input" not in commitment:
+            continue
+        sigs.update(_sf_entries(commitment.get("signature")))
+        inputs.update(_sf_entries(commitment["signature-input"]))
+    if not inputs:
+        return dict(HMAC_COMMITMENT)
+    return {"alg": HMAC_ALG, "commitment-device": DEVICE,
+            "signature": ", ".join(f"{k}={sigs[k]}" for k in sorted(sigs)),
+            "signature-input": ", ".join(f"{k}={inputs[k]}" for k in sorted(inputs))}
 
-RSA_ALG = "rsa-pss-sha512"
+
+def _sf_entries(text) -> dict:
+    """``{name: serialised value}`` of a signature or signature-input dictionary."""
+    if not isinstance(text, str):
+        raise CommitmentError(f"a signature field must be text, not {type(text).__name__}")
+    out, rest = {}, text
+    while rest:
+        name, sep, rest = rest.partition("=")
+        if not sep:
+            raise CommitmentError(f"malformed signature dictionary {text[:60]!r}")
+        end = _entry_end(rest)
+        out[name.strip()] = rest[:end]
+        rest = rest[end:].lstrip(", ")
+    return out
+
+
+def _entry_end(text: str) -> int:
+    """Where one dictionary value ends (the next top-level ``, ``)."""
+    depth, quoted, i = 0, False, 0
+    while i < len(text):
+        c = text[i]
+        if quoted:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "," and depth == 0:
+            return i
+        i += 1
+    return len(text)
+
+
+def _hmac_identifiers(commitment: dict):
+    """The components an hmac commitment covers: those of the first entry of
+    its ``signature-input`` (every field when it has none)."""
+    text = commitment.get("signature-input")
+    if text is None:
+        return None
+    entries = _sf_entries(text)
+    first = sorted(entries)[0] if entries else None
+    if first is None:
+        return None
+    return parse_signature_input(f"{first}={entries[first]}")[1]
 
 
 def sign(message: dict, wallet) -> dict:
-    """*message* with an rsa-pss-sha512 commitment by *wallet* (httpsig@1.0 form).
+    """*message* signed by *wallet*, as HyperBEAM's ``hb_message:commit`` signs.
 
-    The commitment covers every public key of the message (its HTTP fields,
-    the body through ``content-digest``); a message's hashpath, when it
-    carries one, is signed as the ``tag`` parameter.  Its ID is the SHA-256 of
-    the signature; hmac commitments are dropped (they no longer name the
-    message alone).
+    Adds an rsa-pss-sha512 commitment (ID: SHA-256 of the signature) covering
+    every public key of the message (its HTTP fields, the body through
+    ``content-digest``; a carried hashpath is signed as the ``tag``
+    parameter), then resets the hmac-sha256 commitment, which now carries
+    every signer's signature.  Earlier signatures are kept.
     """
     if not isinstance(message, dict):
         raise CommitmentError(f"can only sign a message, not a {type(message).__name__}")
-    unsigned = {k: v for k, v in message.items() if k != "commitments"}
-    fields = hmac_fields(unsigned)
-    identifiers = component_identifiers(fields)
+    fields = hmac_fields(message)
+    identifiers = signed_identifiers(fields)
     params = [("alg", RSA_ALG), ("keyid", wallet.keyid)]
     priv = message.get("priv")
     if isinstance(priv, dict) and isinstance(priv.get("hashpath"), str):
@@ -264,15 +331,15 @@ def sign(message: dict, wallet) -> dict:
     signature = wallet.sign(signature_base_for(fields, identifiers, param_bytes))
     name = signature_name(wallet.address).encode()
     commitment = {
-        "commitment-device": "httpsig@1.0",
+        "commitment-device": DEVICE,
         "alg": RSA_ALG,
         "committer": wallet.address,
         "signature": (name + b"=" + structured.sf_binary(signature)).decode("ascii"),
         "signature-input": (name + b"=" + signature_params(identifiers, param_bytes)).decode(),
     }
-    kept = {k: v for k, v in (message.get("commitments") or {}).items() if not _is_hmac(v)}
+    kept = {k: v for k, v in _commitments(message).items() if not _is_hmac(v)}
     kept[b64url(hashlib.sha256(signature).digest())] = commitment
-    return {**message, "commitments": kept}
+    return commit({**message, "commitments": kept})
 
 
 def signature_name(address: str) -> str:
@@ -285,7 +352,7 @@ def parse_signature_input(text: str) -> tuple[str, list, dict, bytes]:
     """``(name, identifiers, params, inner bytes)`` of a one-entry signature-input."""
     raw = text.encode() if isinstance(text, str) else bytes(text)
     name, sep, inner = raw.partition(b"=")
-    if not sep or not inner.startswith(b"("):
+    if not sep or not inner.startswith(b"(") or b")" not in inner:
         raise CommitmentError(f"malformed signature-input {raw[:60]!r}")
     close = inner.index(b")")
     identifiers = [i.decode() for i in structured.parse_sf_string_list(inner[1:close].replace(b'" "', b'", "'))] \
@@ -302,36 +369,107 @@ def parse_signature_input(text: str) -> tuple[str, list, dict, bytes]:
     return name.decode(), identifiers, params, inner
 
 
-def verify_signed(message: dict, commitment_id: str, commitment: dict) -> bool:
-    """Check one rsa-pss-sha512 commitment of *message*."""
+# -- checking commitments ------------------------------------------------------------
+
+_VERIFIED: "collections.OrderedDict[tuple, bool]" = collections.OrderedDict()
+_VERIFIED_MAX = 4096
+
+
+def verify_commitment(message: dict, commitment_id, commitment, fields=None) -> bool:
+    """True when one commitment of *message* holds: an rsa-pss-sha512
+    signature by its committer over the components it lists, or an
+    hmac-sha256 whose ID HyperBEAM's ``reset_hmac`` recomputes.
+
+    *fields* (:func:`hmac_fields` of the message) may be passed when already
+    computed.  Malformed commitments do not verify; they never raise.
+    """
+    if not isinstance(commitment, dict) or not isinstance(commitment_id, str):
+        return False
+    try:
+        fields = hmac_fields(message) if fields is None else fields
+        if _is_hmac(commitment):
+            signed = {k: v for k, v in _commitments(message).items() if not _is_hmac(v)}
+            if _hmac_commitment(signed) != {k: v for k, v in commitment.items()}:
+                return False  # the hmac carries other signatures than the message's
+            expected = _hmac_over(fields, _hmac_identifiers(commitment))
+            return b64url(expected) == commitment_id
+        if commitment.get("alg") == RSA_ALG and commitment.get("commitment-device", DEVICE) == DEVICE:
+            return _verify_rsa(fields, commitment_id, commitment)
+    except (KeyError, ValueError, TypeError, IndexError, CommitmentError, EncodingError):
+        return False
+    return False
+
+
+def _verify_rsa(fields: dict, commitment_id: str, commitment: dict) -> bool:
     from ..wallet import address_of, b64url_decode, from_keyid
 
-    try:
-        name, identifiers, params, inner = parse_signature_input(commitment["signature-input"])
-        sig_name, _, sig_value = commitment["signature"].partition("=")
-        signature = base64.b64decode(sig_value.strip(":"))
-        keyid = params["keyid"]
-        if sig_name != name or params.get("alg") != RSA_ALG:
-            return False
-        if address_of(b64url_decode(keyid)) != commitment.get("committer"):
-            return False  # the key that signed is not the committer's
-        if b64url(hashlib.sha256(signature).digest()) != commitment_id:
-            return False  # the commitment ID does not name this signature
-        unsigned = {k: v for k, v in message.items() if k != "commitments"}
-        fields = hmac_fields(unsigned)
-        base = b"\n".join(
-            sf_string(field_name(i).encode()) + b": "
-            + fields[field_name(i)].strip(b" ").replace(b"\n", b" ")
-            for i in identifiers)
-        base += b'\n"@signature-params": ' + inner
-    except (KeyError, ValueError, CommitmentError, EncodingError):
+    name, identifiers, params, inner = parse_signature_input(commitment["signature-input"])
+    sig_name, _, sig_value = commitment["signature"].partition("=")
+    signature = base64.b64decode(sig_value.strip(":"), validate=True)
+    keyid = params["keyid"]
+    if sig_name != name or params.get("alg") != RSA_ALG:
         return False
-    return from_keyid(keyid).verify(base, signature)
+    if address_of(b64url_decode(keyid)) != commitment.get("committer"):
+        return False  # the key that signed is not the committer's
+    if b64url(hashlib.sha256(signature).digest()) != commitment_id:
+        return False  # the commitment ID does not name this signature
+    base = _components_lines(fields, identifiers) + b'\n"@signature-params": ' + inner
+    key = (hashlib.sha256(base).digest(), signature, keyid)
+    known = _VERIFIED.get(key)
+    if known is None:
+        known = from_keyid(keyid).verify(base, signature)
+        _VERIFIED[key] = known
+        if len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    return known
 
 
-def _covers_everything(message: dict, commitment: dict) -> bool:
+def signed_base(message: dict, commitment_id: str) -> bytes:
+    """The RFC 9421 signature base an rsa-pss-sha512 commitment of *message*
+    signs, rebuilt from the message (what its verification checks)."""
+    commitment = _commitments(message)[commitment_id]
+    _, identifiers, _, inner = parse_signature_input(commitment["signature-input"])
+    return _components_lines(hmac_fields(message), identifiers) + b'\n"@signature-params": ' + inner
+
+
+def verified_commitments(message: dict) -> dict:
+    """The commitments of *message* that verify (``{id: commitment}``); the
+    others (forged, stale, of an unknown kind) are left out."""
+    commitments = _commitments(message)
+    if not commitments:
+        return {}
+    fields = hmac_fields(message)
+    return {cid: c for cid, c in commitments.items() if verify_commitment(message, cid, c, fields)}
+
+
+def verify(message: dict, exact: bool = False) -> bool:
+    """True when *message* has commitments and every one of them verifies.
+
+    A signature covers the keys it lists; keys added later are *uncommitted*
+    and do not fail it, as in HyperBEAM (act on :func:`with_only_committed`).
+    ``exact=True`` also fails a message holding any key a signature does not
+    cover, or a hashpath other than the one signed (its ``tag``).
+    """
+    commitments = _commitments(message)
+    if not commitments:
+        return False
+    fields = hmac_fields(message)
+    for commitment_id, commitment in commitments.items():
+        if not verify_commitment(message, commitment_id, commitment, fields):
+            return False
+        if exact and not _is_hmac(commitment) and not _covers_everything(message, commitment, fields):
+            return False
+    return True
+
+
+def verify_signed(message: dict, commitment_id: str, commitment: dict) -> bool:
+    """Check one rsa-pss-sha512 commitment of *message*."""
+    return isinstance(commitment, dict) and commitment.get("alg") == RSA_ALG \
+        and verify_commitment(message, commitment_id, commitment)
+
+
+def _covers_everything(message: dict, commitment: dict, fields: dict) -> bool:
     _, identifiers, params, _ = parse_signature_input(commitment["signature-input"])
-    fields = hmac_fields({k: v for k, v in message.items() if k != "commitments"})
     if set(fields) != {field_name(i) for i in identifiers}:
         return False
     priv = message.get("priv")
@@ -339,18 +477,70 @@ def _covers_everything(message: dict, commitment: dict) -> bool:
     return params.get("tag") == carried
 
 
-def committed_keys(message: dict, commitment_id: str) -> list:
-    """The message fields a signed commitment covers (``@`` removed)."""
-    commitment = (message.get("commitments") or {})[commitment_id]
-    if _is_hmac(commitment):
-        return sorted(hmac_fields({k: v for k, v in message.items() if k != "commitments"}))
-    _, identifiers, _, _ = parse_signature_input(commitment["signature-input"])
-    return [field_name(i) for i in identifiers]
+# -- committed keys ----------------------------------------------------------------
 
+def committed_keys(message: dict, commitment_ids=None) -> list:
+    """The keys the commitments of *message* cover (``hb_message:committed/1``),
+    sorted: the keys every one of them covers (all commitments, or
+    *commitment_ids*).
+
+    For a signature: ``signature`` and ``signature-input``, each component
+    without its ``@``, the keys ``ao-types`` declares empty when ``ao-types``
+    is signed, and when ``content-digest`` is signed ``body``,
+    ``inline-body-key``, the inline key and the top of every ``body-keys``
+    entry.  An hmac commitment with no signature covers nothing (as in
+    HyperBEAM).  Commitments are not checked here: verify first.
+    """
+    commitments = _commitments(message)
+    chosen = commitments if commitment_ids is None else \
+        {k: commitments[k] for k in commitment_ids if k in commitments}
+    if not chosen:
+        return []
+    http = None
+    common = None
+    for commitment in chosen.values():
+        if not isinstance(commitment, dict) or "signature-input" not in commitment:
+            return []
+        if http is None:
+            http = tabm_to_http(structured.to_tabm({k: v for k, v in message.items()
+                                                    if k != "commitments"}))
+        keys = set(_keys_of_signature(http, commitment["signature-input"]))
+        common = keys if common is None else common & keys
+    return sorted(common)
+
+
+def _keys_of_signature(http: dict, signature_input: str) -> list:
+    entries = _sf_entries(signature_input)
+    first = sorted(entries)[0]
+    identifiers = parse_signature_input(f"{first}={entries[first]}")[1]
+    signed = ["signature", "signature-input"] + [i[1:] if i.startswith("@") else i for i in identifiers]
+    if "ao-types" in signed and "ao-types" in http:
+        types = structured.parse_sf_dictionary(http["ao-types"])
+        signed += [structured.unescape_key(k) for k, v in types.items() if v.startswith(b"empty-")]
+    if "content-digest" in signed:
+        signed += ["body", "inline-body-key"]
+        if "inline-body-key" in http:
+            signed.append(structured.binary_to_text(http["inline-body-key"]))
+        if "body-keys" in http:
+            signed += [k.decode().split("/")[0] for k in structured.parse_sf_string_list(http["body-keys"])]
+    return signed
+
+
+def with_only_committed(message: dict) -> dict:
+    """*message* reduced to the keys its commitments cover, plus ``commitments``
+    (``hb_message:with_only_committed``); a message without commitments is
+    returned unchanged.  Check the commitments first (:func:`verify`)."""
+    if not isinstance(message, dict) or "commitments" not in message:
+        return message
+    keep = set(committed_keys(message)) | {"commitments"}
+    return {k: v for k, v in message.items() if k in keep}
+
+
+# -- who committed ---------------------------------------------------------------
 
 def committers(message: dict) -> list:
-    """The committer addresses of the message's commitments."""
-    return [c["committer"] for c in (message.get("commitments") or {}).values()
+    """The committer addresses of the message's commitments (unchecked)."""
+    return [c["committer"] for c in _commitments(message).values()
             if isinstance(c, dict) and "committer" in c]
 
 
@@ -358,44 +548,96 @@ def verified_signers(message):
     """Check every commitment of *message* once: the sorted addresses of its
     verified signers, or None when any commitment fails (what a node checks on
     a signed request, without verifying each signature twice)."""
+    commitments = _commitments(message)
+    fields = hmac_fields(message)
     found = []
-    for commitment_id, commitment in (message.get("commitments") or {}).items():
-        if _is_hmac(commitment):
-            if commitment_id != b64url(hmac_id(message)):
-                return None
-        elif isinstance(commitment, dict) and commitment.get("alg") == RSA_ALG \
-                and verify_signed(message, commitment_id, commitment):
-            found.append(commitment["committer"])
-        else:
+    for commitment_id, commitment in commitments.items():
+        if not verify_commitment(message, commitment_id, commitment, fields):
             return None
+        if not _is_hmac(commitment):
+            found.append(commitment["committer"])
     return sorted(found)
 
 
-def signers(message, opts=None) -> list:
-    """The addresses whose signatures on *message* verify (``hb_message:signers``).
+def signers(message, opts=None, covering=()) -> list:
+    """The addresses whose signatures on *message* verify (``hb_message:signers``);
+    with *covering*, only those whose signature covers every one of those keys
+    (what an action taken on a signer's authority needs).
 
     Inside a node, a signed request is checked once, before its path is split
     into steps (a step's ``path`` is no longer the one signed); a step message
     that carries the request's commitments then has the signers the node
-    verified (the ``signers`` option).
+    verified (the ``signers`` option) and the keys each one signed
+    (``signed-keys``).
     """
     if not isinstance(message, dict):
         return []
+    wanted = set(covering)
     if opts and opts.get("signers") is not None and message.get("commitments"):
         verified = [c.get("committer") for c in message["commitments"].values() if isinstance(c, dict)]
         if sorted(a for a in verified if a) == sorted(opts["signers"]):
-            return sorted(opts["signers"])
+            signed_keys = opts.get("signed-keys") or {}
+            return sorted(a for a in opts["signers"]
+                          if not wanted or wanted <= set(signed_keys.get(a, ())))
     found = []
-    for commitment_id, commitment in (message.get("commitments") or {}).items():
-        if isinstance(commitment, dict) and commitment.get("alg") == RSA_ALG \
-                and verify_signed(message, commitment_id, commitment):
+    for cid, commitment in verified_commitments(message).items():
+        if commitment.get("alg") != RSA_ALG or "committer" not in commitment:
+            continue
+        if not wanted or wanted <= set(committed_keys(message, [cid])):
             found.append(commitment["committer"])
     return sorted(found)
 
 
+def signed_keys(message: dict) -> dict:
+    """``{signer address: keys its signature covers}`` for the verified
+    signatures of *message*."""
+    return {c["committer"]: committed_keys(message, [cid])
+            for cid, c in verified_commitments(message).items()
+            if c.get("alg") == RSA_ALG and "committer" in c}
+
+
+def only_signed(request: dict) -> dict:
+    """A signed request as a node acts on it: reduced to the keys its
+    signatures cover, with ``method`` and ``path`` re-added from the request
+    when no signature covers them (``hb_http:remove_unsigned_fields`` then
+    ``maybe_add_unsigned``).  An unsigned request is returned unchanged."""
+    if not any(isinstance(c, dict) and c.get("alg") == RSA_ALG
+               for c in _commitments(request).values()):
+        return request
+    reduced = with_only_committed(request)
+    for key in ("method", "path"):
+        if key not in reduced and key in request:
+            reduced[key] = request[key]
+    return reduced
+
+
+def _commitments(message) -> dict:
+    commitments = message.get("commitments") if isinstance(message, dict) else None
+    if commitments is None:
+        return {}
+    if not isinstance(commitments, dict):
+        raise EncodingError(f"'commitments' must be a message of commitment ID -> commitment, "
+                            f"not a {type(commitments).__name__}", key="commitments")
+    return commitments
+
+
 def _is_hmac(commitment) -> bool:
-    return isinstance(commitment, dict) and commitment.get("alg") == "hmac-sha256"
+    return isinstance(commitment, dict) and commitment.get("alg") == HMAC_ALG
 
 
-__all__ = ["to_http", "signature_base", "hmac_id", "commit", "verify", "committers", "sign",
-           "verify_signed", "committed_keys", "signers", "verified_signers", "content_digest", "EncodingError"]
+def to_http(message):
+    """The HTTP form of a message, signatures included (see :mod:`.httpsig_conv`)."""
+    from .httpsig_conv import to_http as encode
+    return encode(message)
+
+
+def from_http(http):
+    """The message an HTTP form holds (see :mod:`.httpsig_conv`)."""
+    from .httpsig_conv import from_http as decode
+    return decode(http)
+
+
+__all__ = ["to_http", "from_http", "tabm_to_http", "signature_base", "hmac_id", "commit",
+           "reset_hmac", "verify", "verify_commitment", "verified_commitments", "committers",
+           "sign", "signed_base", "verify_signed", "committed_keys", "with_only_committed", "signers",
+           "verified_signers", "signed_keys", "only_signed", "content_digest", "EncodingError"]
