@@ -247,6 +247,8 @@ def _post_schedule(base, request, opts):
                        {"slot": current + 1, "hash-chain": assignment["hash-chain"]})
     if current < 0:
         _register_process(store, process_id)
+    if message.get("type") == "Process":
+        store.write_result(process_id, message)  # known by its process ID (as HyperBEAM caches it)
     return assignment
 
 
