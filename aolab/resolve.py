@@ -328,13 +328,12 @@ def describe(message) -> str:
 
 def _hashpath_inputs(base: dict, request: dict, device_value):
     """``(base hashpath, request part)``; None for bases that cannot be hashed."""
-    if device_value is not None and not isinstance(device_value, (str, bytes)):
-        return None, None  # an inline device (functions) has no ID
-    try:
+    try:  # inline devices' functions are encoded by stable references, so they have IDs
         return hp.hashpath_of(base), _request_part(request)
     except EncodingError as exc:
-        if holds_function(base) or holds_function(request):
-            return None, None  # inline devices anywhere inside: no ID, as in HyperBEAM
+        if (device_value is not None and not isinstance(device_value, (str, bytes, dict))) \
+                or holds_function(base) or holds_function(request):
+            return None, None  # a device object that cannot be encoded: no ID
         raise EncodingError(f"cannot compute the hashpath of a step: {exc}",
                             key=getattr(exc, "key", None), message=_preview(base)) from exc
 

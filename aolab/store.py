@@ -253,6 +253,10 @@ def encode_value(value):
         return {"list": [encode_value(v) for v in value]}
     if isinstance(value, dict):
         return {"map": {str(k): encode_value(v) for k, v in value.items()}}
+    if callable(value) and not isinstance(value, type):
+        # an inline device's function is kept as its stable reference (same ID, as in HyperBEAM)
+        from .codecs.structured import function_reference
+        return {"str": function_reference(value)}
     raise StoreError(f"cannot store a value of type {type(value).__name__}")
 
 

@@ -160,11 +160,22 @@ def test_links_point_nodes_at_table_rows(trace):
 
 
 def test_unhashed_steps_are_drawn_dashed():
+    import types
     lab = aolab.Node()
-    assert lab.resolve({"device": {"x": lambda base: 1}, "k": 2}, "x") == 1
+    device = types.SimpleNamespace(x=lambda base: 1)  # an object device: it has no encoding
+    assert lab.resolve({"device": device, "k": 2}, "x") == 1
     dot = to_dot(lab.trace.graph)
     assert "(unhashed)" in dot and "dashed" in dot
-    assert "0x" not in dot and "<function" in dot  # an inline device is named, not addressed
+    assert "0x" not in dot  # an inline device is named, not addressed
+
+
+def test_inline_function_devices_are_hashed():
+    lab = aolab.Node()
+    base = {"device": {"x": lambda base: {"seen": 1}}, "k": 2}
+    result = lab.resolve(base, "x")
+    assert aolab.hashpath(result) == f"{aolab.id(base)}/x"
+    dot = to_dot(lab.trace.graph)
+    assert "(unhashed)" not in dot and "0x" not in dot
 
 
 def test_unknown_view_is_refused(trace):

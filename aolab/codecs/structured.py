@@ -16,6 +16,8 @@ Python value              TABM form (type in ``ao-types``)
                           ``empty-list``); a list of messages becomes a nested
                           TABM numbered from 1 (``list``)
 ``dict``                  a nested TABM (``{}`` is ``empty-message``)
+a function (callable)     its stable reference ``#Fun<name.digest>`` (no
+                          type, as HyperBEAM writes ``erlang:fun_to_list``)
 ========================  =========================================================
 
 Keys are normalised (lower case except ID-length keys); private keys
@@ -158,6 +160,8 @@ def encode_value(value, key, _depth: int = 0) -> tuple[str, bytes]:
 
 
 def _list_item(item, key, _depth: int = 0) -> bytes:
+    if _is_function(item):
+        return sf_string(function_reference(item).encode("utf-8"))
     if isinstance(item, (str, bytes)):
         raw = as_binary(item, key)
         if raw.startswith(b"(ao-type-"):
@@ -197,6 +201,82 @@ def decode_value(kind: str, raw: bytes):
     if kind == "binary":
         return binary_to_text(raw)
     raise EncodingError(f"unknown ao-type {kind!r}")
+
+
+# -- functions (inline devices) ---------------------------------------------------
+
+def _is_function(value) -> bool:
+    return callable(value) and not isinstance(value, (str, bytes, dict, list, tuple, type))
+
+
+def function_reference(fn) -> str:
+    """A stable textual reference to a Python function, as HyperBEAM encodes an
+    Erlang fun by ``erlang:fun_to_list`` (``#Fun<module.index.hash>``): it names
+    the function (``#Fun<qualified name.digest>``) and digests its code (bytecode, constants, names, defaults and
+    the simple values it closes over), so the same code gives the same
+    reference on every run and machine (of one Python version), and a message
+    holding inline devices has an ID.  It cannot be turned back into the function.
+
+    >>> function_reference(len)
+    '#Fun<builtins.len>'
+    >>> function_reference(lambda x: x + 1) == function_reference(lambda x: x + 1)
+    True
+    """
+    return _function_reference(fn, 0)
+
+
+def _function_reference(fn, depth: int) -> str:
+    import hashlib
+
+    if depth > 8:
+        return "#Fun<...>"
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        inner = getattr(fn, "__func__", None)
+        if inner is not None:  # a bound method: its function and its object's type
+            owner = type(getattr(fn, "__self__", None))
+            return f"#Fun<{owner.__module__}.{owner.__qualname__}.{_function_reference(inner, depth + 1)}>"
+        name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+        return f"#Fun<{getattr(fn, '__module__', None) or type(fn).__module__}.{name}>"
+    parts = [_code_digest(code), _value_digest(getattr(fn, "__defaults__", None), depth),
+             _value_digest(getattr(fn, "__kwdefaults__", None), depth),
+             _value_digest(tuple(_cell(c) for c in (fn.__closure__ or ())), depth)]
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    return f"#Fun<{fn.__qualname__}.{digest}>"  # no module: its name depends on how it was imported
+
+
+def _cell(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
+
+
+def _code_digest(code) -> str:
+    import hashlib
+
+    consts = tuple(_code_digest(c) if hasattr(c, "co_code") else _value_digest(c, 0)
+                   for c in code.co_consts)
+    text = repr((code.co_code.hex(), consts, code.co_names, code.co_varnames, code.co_freevars,
+                 code.co_cellvars, code.co_argcount, code.co_kwonlyargcount, code.co_flags))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _value_digest(value, depth: int) -> str:
+    """A deterministic text for a value a function carries (no addresses, no
+    hash-seed-dependent order)."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return repr(value)
+    if _is_function(value):
+        return _function_reference(value, depth + 1)
+    if isinstance(value, (list, tuple)):
+        return "(" + ",".join(_value_digest(v, depth) for v in value) + ")"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_value_digest(v, depth) for v in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_value_digest(k, depth)}:{_value_digest(v, depth)}"
+                                     for k, v in value.items())) + "}"
+    return f"<{type(value).__module__}.{type(value).__qualname__}>"
 
 
 def binary_to_text(raw: bytes):
@@ -260,6 +340,8 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
             else:
                 types.append((key, "list"))
                 values[key] = encode_value(value, key)[1]
+        elif _is_function(value):
+            values[key] = function_reference(value).encode("utf-8")
         else:
             kind, encoded = encode_value(value, key)
             types.append((key, kind))
