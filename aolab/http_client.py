@@ -151,14 +151,39 @@ class RemoteNode:
         return int(self.resolve(f"/{_pid(process)}/slot")["current"])
 
     def fetch(self, key: str) -> dict:
-        """A message the node holds, by ID (``GET /<id>``)."""
-        if not ids.is_id(key):
-            raise StoreError(f"{key!r} is not a message ID: only IDs can be fetched over HTTP",
-                             key=key)
-        status, value = self.resolve_status(f"/{key}")
-        if status != "ok":
-            raise StoreError(f"node {self.url} does not hold {key}", key=key)
-        return value
+        """A message the node holds, by ID, hashpath or store key
+        (``GET /~cache@1.0/read?target=<key>``, as HyperBEAM's remote-node
+        store reads), as it is stored: without the ``status`` and the node's
+        signature that the answer added.  Raises :class:`StoreError` when the
+        node does not hold it, so a :class:`aolab.Network` can hold RemoteNodes
+        beside in-process nodes (``network.join(aolab.connect(url))``)."""
+        target = urllib.parse.quote(key, safe="/~@-_.")
+        code, answer = self.request("GET", f"/~cache@1.0/read?target={target}", sign=False)
+        if code >= 400 or not isinstance(answer, dict):
+            raise StoreError(f"node {self.url} does not hold {key!r} (HTTP {code})", key=key)
+        return self.unwrap(answer)
+
+    def unwrap(self, answer: dict) -> dict:
+        """*answer* without what the serving node added to it: the ``status``
+        key and the node's signature over it (``force-signed``)."""
+        node_address = self._node_address()
+        commitments = httpsig._commitments(answer)
+        added = [cid for cid, c in commitments.items()
+                 if isinstance(c, dict) and c.get("committer") == node_address
+                 and "status" in httpsig.committed_keys(answer, [cid])]
+        kept = {cid: c for cid, c in commitments.items()
+                if cid not in added and c.get("alg") != "hmac-sha256"}
+        message = {k: v for k, v in answer.items() if k not in ("status", "commitments")}
+        if kept:
+            message = httpsig.commit({**message, "commitments": kept})
+        return message
+
+    def _node_address(self):
+        if not hasattr(self, "_address"):
+            code, answer = self.request("GET", "/~meta@1.0/info/address", sign=False)
+            value = _value(answer, code)
+            self._address = value if code < 400 and isinstance(value, str) else None
+        return self._address
 
 
 def decode_response(response) -> object:

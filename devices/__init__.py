@@ -24,4 +24,5 @@ DEVICES = {
     "meta@1.0": "devices.meta",
     "simple-pay@1.0": "devices.simple_pay",
     "p4@1.0": "devices.p4",
+    "cache@1.0": "devices.cache",
 }

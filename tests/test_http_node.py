@@ -238,3 +238,39 @@ def test_compute_paths_hyperbeam_clients_use(served):
     assert slot.text == "1"
     counts = {aolab.http_client.decode_response(r)["count"] for r in (by_int, by_query, as_process, now)}
     assert len(counts) == 1
+
+
+# -- two aolab nodes over HTTP ------------------------------------------------------------
+
+def test_bob_verifies_alices_result_fetching_inputs_over_http():
+    alice = aolab.Node(name="alice-verify-http", operator_key=ALICE, network=aolab.Network())
+    process = {"device": "process@1.0", "type": "Process", "execution-device": "counter@1.0",
+               "scheduler-device": "scheduler@1.0"}
+    alice.schedule(process, process)
+    for n in (1, 2, 3):
+        alice.schedule(process, httpsig.sign({"action": "add", "amount": n}, BOB))
+    result = alice.compute(process, 3)
+    assert httpsig.signers(result) == [ALICE.address]
+    with alice.serve(port=0) as server:
+        remote = aolab.connect(server.url)
+        bob = aolab.Node(name="bob-verify-http", network=aolab.Network())
+        bob.network.join(remote)          # HTTP: one transport beside the in-process one
+        before = len(alice.trace.records)
+        report = bob.verify(result, source=remote)
+        assert report.ok, report
+        fetched = [r for r in alice.trace.records[before:] if r["parent"] is None]
+        reads = [r for r in fetched if r["key"].startswith("GET /~cache@1.0/read?target=")]
+        assert len(reads) >= 4 and all(r["key"].startswith("GET /") for r in fetched)
+        # bob computes alice's process himself: its assignments come over HTTP
+        state = bob.compute(process, 3)
+        assert state["count"] == result["count"]
+        assert bob.store.read(f"~scheduler@1.0/{aolab.id(process, committers='all')}/assignments/3")
+        # a result whose content was changed does not verify
+        forged = {**result, "count": result["count"] + 1}
+        assert not bob.verify(forged, source=remote).ok
+
+
+def test_fetch_of_an_unknown_key_is_a_store_error(plain):
+    _node, server = plain
+    with pytest.raises(aolab.errors.StoreError):
+        aolab.connect(server.url).fetch("A" * 43)
