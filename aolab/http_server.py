@@ -406,7 +406,9 @@ class Server:
 
         self.node = node
         self.app = make_app(node, max_body=max_body, timeout=timeout)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto IPPROTO_TCP: asyncio sets TCP_NODELAY on the connections only then (without
+        # it a response's body waits 40 ms for the client's delayed ACK of its headers)
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]

@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import sys
 
-import httpx
-
 import aolab
 from aolab.codecs import httpsig
-from aolab.http_client import decode_response
+from aolab.http_client import decode_response, http_client
 
 
 def main(url: str, pid: str, index: int, count: int) -> dict:
     acknowledged, computed, failures = [], [], []
-    with httpx.Client(base_url=url, timeout=120) as http:
+    with http_client(url, timeout=120) as http:
         for n in range(count):
             message = {"action": "add", "amount": 1, "client": index, "n": n}
             form = httpsig.to_http({"path": f"/{pid}/schedule", "body": message})
