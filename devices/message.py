@@ -16,11 +16,15 @@ private keys (``priv*``) are never returned.  Reserved keys:
 ``remove``
     the base without ``item`` (one key) or ``items`` (a list of keys).
 ``id``
-    the message's ID (``committers: none`` ignores its commitments).
-``commit`` / ``verify`` / ``committers``
+    the message's ID over every commitment that verifies (``dev_message:id``);
+    ``committers: all`` (the signatures), ``signed``, a list of addresses, or
+    ``none`` (the unsigned ID) pick the other ID kinds (see :mod:`aolab.ids`).
+``commit`` / ``verify`` / ``committers`` / ``committed``
     commitments in httpsig@1.0 form: rsa-pss-sha512 signatures by the node's
-    wallet (hmac-sha256 when the node has none, or with ``type: unsigned``);
-    ``verify`` checks the request's ``body`` when it has one, else the base.
+    wallet plus the hmac-sha256 commitment (hmac only when the node has no
+    wallet, or with ``type: unsigned``); ``verify`` checks the request's
+    ``body`` when it has one, else the base; ``committed`` lists the keys the
+    commitments cover (``hb_message:committed/1``).
 
 >>> import aolab
 >>> aolab.resolve({"a": {"b": "RESULT"}}, "a/b")
@@ -117,8 +121,8 @@ def remove(base, request):
 
 
 def id(base, request):  # noqa: A001 - the key is called `id`
-    """The message's ID."""
-    return ids.id(base, committers=request.get("committers", "all"))
+    """The message's ID (``committers`` picks the ID kind)."""
+    return ids.id(base, committers=request.get("committers"))
 
 
 def commit(base, request, opts=None):
@@ -139,6 +143,11 @@ def verify(base, request):
 def committers(base):
     """The committers (addresses) of the message's commitments."""
     return httpsig.committers(base)
+
+
+def committed(base, request):
+    """The keys the target message's commitments cover, sorted."""
+    return httpsig.committed_keys(_target(base, request))
 
 
 def _target(base, request):

@@ -160,3 +160,13 @@ def test_property_signed_round_trip(message):
     signed = httpsig.sign(message, ALICE)
     again = httpsig.from_http(httpsig.to_http(signed))
     assert again == signed and httpsig.verify(again)
+
+
+def test_every_codec_passes_raw_binaries_and_refuses_other_values():
+    from aolab.codecs import structured
+    for encode in (structured.to_tabm, structured.from_tabm, httpsig.tabm_to_http,
+                   httpsig.to_http, httpsig.from_http):
+        assert encode(b"\x00raw") == b"\x00raw"
+        for bad in (5, ["a"], None, 1.5):
+            with pytest.raises(EncodingError):
+                encode(bad)

@@ -124,3 +124,15 @@ def test_module_handlers_are_only_its_own_functions():
     device = Device("message@1.0", message_device)
     assert device.function("normalize-key") is None  # imported, not a handler
     assert device.function("keys") is not None
+
+
+def test_id_kinds_and_committed_keys_through_the_device():
+    """dev_message:id/committed: the device answers what aolab.id and httpsig answer."""
+    from aolab import wallet
+    from aolab.codecs import httpsig
+    signed = httpsig.sign({"a": "1", "n": 2}, wallet.load(wallet.test_wallet_path("alice")))
+    for kind in (None, "all", "signed", "none"):
+        request = {"path": "id"} if kind is None else {"path": "id", "committers": kind}
+        assert aolab.resolve(signed, request) == aolab.id(signed, committers=kind)
+    assert aolab.resolve(signed, "committed") == ["a", "ao-types", "n", "signature", "signature-input"]
+    assert aolab.resolve({"a": 1}, "committed") == []

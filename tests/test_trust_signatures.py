@@ -209,3 +209,12 @@ def test_a_posted_process_is_scheduled_under_its_own_id(keys):
     status = node.resolve(scheduler_message, "status")
     assert status["address"] == keys["alice"].address
     assert sorted(status["processes"]) == sorted([a["process"], b["process"], c["process"]])
+
+
+def test_other_codecs_commitments_count_only_through_their_verifier(monkeypatch):
+    content = {"a": "1"}
+    claimed = "Y" * 43
+    message = {**content, "commitments": {claimed: {"commitment-device": "other@1.0", "alg": "x"}}}
+    assert aolab.id(message) == aolab.id(content) and not httpsig.verify(message)
+    monkeypatch.setitem(httpsig.COMMITMENT_VERIFIERS, "other@1.0", lambda m, cid, c: cid == claimed)
+    assert aolab.id(message) == claimed and httpsig.verify(message)

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import base64
 import collections
+import functools
 import hashlib
 import hmac as _hmac
+import re
 
 from ..errors import CommitmentError, EncodingError
 from . import structured
@@ -55,6 +57,10 @@ def tabm_to_http(tabm: dict) -> dict:
     Includes ``body-keys`` for multipart bodies and ``content-digest`` whenever
     there is a body (``dev_codec_httpsig_conv:to/1``).
     """
+    if isinstance(tabm, bytes):
+        return tabm
+    if not isinstance(tabm, dict):
+        raise EncodingError(f"httpsig@1.0 encodes a TABM (a dict) or a binary, not a {type(tabm).__name__}")
     fields = _group_ids({k: v for k, v in tabm.items() if k not in STRIPPED})
     inline_headers, inline_key = _inline_key(tabm)
     headers: dict = dict(inline_headers)
@@ -264,6 +270,11 @@ def _sf_entries(text) -> dict:
     """``{name: serialised value}`` of a signature or signature-input dictionary."""
     if not isinstance(text, str):
         raise CommitmentError(f"a signature field must be text, not {type(text).__name__}")
+    return dict(_sf_entries_cached(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _sf_entries_cached(text: str) -> tuple:
     out, rest = {}, text
     while rest:
         name, sep, rest = rest.partition("=")
@@ -272,28 +283,23 @@ def _sf_entries(text) -> dict:
         end = _entry_end(rest)
         out[name.strip()] = rest[:end]
         rest = rest[end:].lstrip(", ")
-    return out
+    return tuple(out.items())
+
+
+_ENTRY_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[(),]', re.S)
 
 
 def _entry_end(text: str) -> int:
     """Where one dictionary value ends (the next top-level ``, ``)."""
-    depth, quoted, i = 0, False, 0
-    while i < len(text):
-        c = text[i]
-        if quoted:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                quoted = False
-        elif c == '"':
-            quoted = True
-        elif c == "(":
+    depth = 0
+    for token in _ENTRY_TOKENS.finditer(text):
+        mark = token.group()
+        if mark == "(":
             depth += 1
-        elif c == ")":
+        elif mark == ")":
             depth -= 1
-        elif c == "," and depth == 0:
-            return i
-        i += 1
+        elif mark == "," and depth == 0:
+            return token.start()
     return len(text)
 
 
@@ -350,6 +356,14 @@ def signature_name(address: str) -> str:
 
 def parse_signature_input(text: str) -> tuple[str, list, dict, bytes]:
     """``(name, identifiers, params, inner bytes)`` of a one-entry signature-input."""
+    if not isinstance(text, (str, bytes)):
+        raise CommitmentError(f"signature-input must be text, not {type(text).__name__}")
+    name, identifiers, params, inner = _parse_signature_input(text)
+    return name, list(identifiers), dict(params), inner
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_signature_input(text) -> tuple:
     raw = text.encode() if isinstance(text, str) else bytes(text)
     name, sep, inner = raw.partition(b"=")
     if not sep or not inner.startswith(b"(") or b")" not in inner:
@@ -366,10 +380,15 @@ def parse_signature_input(text: str) -> tuple[str, list, dict, bytes]:
         rest = rest[end:]
     if rest.strip():
         raise CommitmentError(f"malformed signature-input parameters {rest[:40]!r}")
-    return name.decode(), identifiers, params, inner
+    return name.decode(), tuple(identifiers), tuple(params.items()), inner
 
 
 # -- checking commitments ------------------------------------------------------------
+
+#: Verifiers for commitments made by other codecs (``commitment-device`` -> ``fn(message,
+#: commitment_id, commitment) -> bool``), e.g. an ans104@1.0 codec registers its own; a
+#: commitment no verifier knows never verifies, so it never names a message.
+COMMITMENT_VERIFIERS: dict = {}
 
 _VERIFIED: "collections.OrderedDict[tuple, bool]" = collections.OrderedDict()
 _VERIFIED_MAX = 4096
@@ -393,7 +412,11 @@ def verify_commitment(message: dict, commitment_id, commitment, fields=None) -> 
                 return False  # the hmac carries other signatures than the message's
             expected = _hmac_over(fields, _hmac_identifiers(commitment))
             return b64url(expected) == commitment_id
-        if commitment.get("alg") == RSA_ALG and commitment.get("commitment-device", DEVICE) == DEVICE:
+        device = commitment.get("commitment-device", DEVICE)
+        if device != DEVICE:
+            verifier = COMMITMENT_VERIFIERS.get(device)
+            return bool(verifier(message, commitment_id, commitment)) if verifier else False
+        if commitment.get("alg") == RSA_ALG:
             return _verify_rsa(fields, commitment_id, commitment)
     except (KeyError, ValueError, TypeError, IndexError, CommitmentError, EncodingError):
         return False

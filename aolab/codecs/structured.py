@@ -60,23 +60,19 @@ def sf_dictionary(pairs) -> bytes:
     return b", ".join(key + b"=" + value for key, value in pairs)
 
 
+_SF_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
+_SF_ESCAPE = re.compile(rb"\\(.)", re.S)
+
+
 def parse_sf_string(text: bytes, start: int = 0) -> tuple[bytes, int]:
     """Parse a quoted string at *start*; return ``(value, index after it)``."""
     if text[start:start + 1] != b'"':
         raise EncodingError(f"expected a structured-field string at {text[start:start + 20]!r}")
-    out = bytearray()
-    i = start + 1
-    while i < len(text):
-        c = text[i]
-        if c == 0x5C:  # backslash
-            out.append(text[i + 1])
-            i += 2
-        elif c == 0x22:
-            return bytes(out), i + 1
-        else:
-            out.append(c)
-            i += 1
-    raise EncodingError(f"unterminated structured-field string in {text[:40]!r}")
+    found = _SF_STRING.match(text, start)
+    if found is None:
+        raise EncodingError(f"unterminated structured-field string in {text[:40]!r}")
+    raw = found.group(1)
+    return (_SF_ESCAPE.sub(rb"\1", raw) if b"\\" in raw else raw), found.end()
 
 
 def parse_sf_string_list(text: bytes) -> list[bytes]:
@@ -295,7 +291,12 @@ def is_empty_message(value: dict) -> bool:
 # -- messages <-> TABM ------------------------------------------------------------
 
 def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
-    """A message as a TABM: binaries, nested TABMs and ``ao-types``."""
+    """A message as a TABM: binaries, nested TABMs and ``ao-types`` (a raw binary
+    passes through, as in HyperBEAM)."""
+    if isinstance(message, bytes):
+        return message
+    if not isinstance(message, dict):
+        raise EncodingError(f"structured@1.0 encodes messages or binaries, not a {type(message).__name__}")
     if _depth > MAX_DEPTH:
         raise EncodingError(f"message nested more than {MAX_DEPTH} levels deep")
     seen = _seen if _seen is not None else set()
@@ -353,7 +354,12 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
 
 
 def from_tabm(tabm: dict) -> dict:
-    """A TABM back as a typed message (``dev_codec_structured:to/1``)."""
+    """A TABM back as a typed message (``dev_codec_structured:to/1``); a raw
+    binary passes through."""
+    if isinstance(tabm, bytes):
+        return tabm
+    if not isinstance(tabm, dict):
+        raise EncodingError(f"structured@1.0 decodes a TABM (a dict) or a binary, not a {type(tabm).__name__}")
     raw_types = tabm.get("ao-types", b"")
     types = {unescape_key(k): v.decode() for k, v in parse_sf_dictionary(as_binary(raw_types)).items()} \
         if raw_types else {}

@@ -49,6 +49,29 @@ len(checked), all(ok for _, ok in checked)"""),
 A nested message is encoded as a part of a multipart body; its content counts like any other."""),
     ("code", """outer = {"a": {"b": "c"}}
 aolab.id(outer) != aolab.id({"a": {"b": "d"}})"""),
+    ("md", """## A signed message's ID
+A message HyperBEAM signed carries `commitments`: one `rsa-pss-sha512` signature per signer and
+one `hmac-sha256` commitment (keyid `ao`) that carries the signatures too. Here is one that
+HyperBEAM itself signed with the demo wallet alice (`data/vectors/signed/`)."""),
+    ("code", """record = json.loads((pathlib.Path("..") / "data/vectors/signed/hyperbeam-signed.jsonl")
+                    .read_text().splitlines()[0])
+signed = record["signed"]
+{cid: (c["alg"], c.get("committer", "-")) for cid, c in signed["commitments"].items()}"""),
+    ("md", """Each commitment has its own ID: an RSA commitment's is the SHA-256 of its signature, the
+hmac's is the unsigned ID of the content (`{"a": "1"}` above). The message's ID, the one
+hashpaths and stores use, is the SHA-256 of the sorted commitment IDs joined by `", "`
+(HyperBEAM's `dev_message:id`). The other ID kinds apply the same rule to other sets:"""),
+    ("code", """import hashlib
+joined = ", ".join(sorted(signed["commitments"]))
+by_hand = aolab.human_id(hashlib.sha256(joined.encode()).digest())
+kinds = {"id(m): every commitment": aolab.id(signed),
+         "committers='all': the signatures": aolab.id(signed, committers="all"),
+         "committers='none': unsigned": aolab.id(signed, committers="none")}
+kinds, by_hand == aolab.id(signed) == record["hb"]["ids"]["dev_message_id_commitments_all"]"""),
+    ("md", """Only commitments that verify count. A message that copies alice's commitments beside other
+content does not get her message's ID: it gets the ID of its own content."""),
+    ("code", """copied = {"a": "2", "commitments": signed["commitments"]}
+aolab.id(copied) == aolab.id({"a": "2"}) != aolab.id(signed)"""),
     ("md", """## On your own
 Make a message `mine` with two keys whose ID equals the vector named `two_keys`
 (hint: look at the vector's `msg`, then change its key order or case)."""),
