@@ -397,11 +397,12 @@ class Server:
     """A node served over HTTP on a background thread (``Node.serve``).
 
     ``url`` is where it listens; :meth:`stop` ends it (and waits for it).
+    ``http`` picks uvicorn's HTTP/1.1 parser (``auto``, ``httptools``, ``h11``).
     """
 
     def __init__(self, node, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
                  max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS,
-                 log_level: str = "warning"):
+                 log_level: str = "warning", http: str = "auto"):
         import uvicorn
 
         self.node = node
@@ -412,8 +413,9 @@ class Server:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
+        # http="auto": uvicorn's httptools parser when installed (a dependency), else h11
         config = uvicorn.Config(self.app, log_level=log_level, lifespan="off", access_log=False,
-                                timeout_keep_alive=30)
+                                timeout_keep_alive=30, http=http)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

@@ -1,7 +1,7 @@
 """HTTP benchmark: a node served over HTTP (aolab.http_server) against the same node in-process.
 
 * ``GET /~meta@1.0/info`` requests per second, from a client process with 4 keep-alive
-  connections (stdlib ``http.client``), against ``Node.resolve("/~meta@1.0/info")``
+  connections (stdlib ``http.client``), with uvicorn's httptools parser and with h11, against ``Node.resolve("/~meta@1.0/info")``
   in-process (the node has no wallet: with one, every answer is RSA-signed and the
   signature dominates both);
 * schedule + compute pairs per second (``POST /<pid>/schedule`` then
@@ -83,6 +83,8 @@ def run(info_requests: int = 2000, pairs: int = 300) -> dict:
     with node.serve(port=0) as server:
         info = _client(CLIENT, server.host, server.port, 4, info_requests // 4)
         pair_run = _client(PAIRS_CLIENT, server.url, pairs)
+    with node.serve(port=0, http="h11") as server:
+        info_h11 = _client(CLIENT, server.host, server.port, 4, info_requests // 4)
     info_http = info["requests"] / info["seconds"]
     pairs_http = pair_run["pairs"] / pair_run["seconds"]
     pairs_local = _in_process_pairs(pairs)
@@ -90,6 +92,7 @@ def run(info_requests: int = 2000, pairs: int = 300) -> dict:
         "info_requests_per_s_http": info_http,
         "info_requests_per_s_in_process": info_local,
         "info_http_cost_x": info_local / info_http,
+        "info_requests_per_s_http_h11_parser": info_h11["requests"] / info_h11["seconds"],
         "schedule_compute_pairs_per_s_http": pairs_http,
         "schedule_compute_pairs_per_s_in_process": pairs_local,
         "schedule_compute_http_cost_x": pairs_local / pairs_http,
