@@ -55,6 +55,8 @@ def id(message, committers=None) -> str:  # noqa: A001 - the protocol's word
     if not isinstance(message, dict):
         raise EncodingError(f"only messages have IDs, not a {type(message).__name__}")
     commitments = _commitments_of(message)
+    if commitments is None:
+        return human_id(httpsig.hmac_id(message))  # the common case: nothing to strip
     if committers == "none" or not commitments:
         return human_id(httpsig.hmac_id(_without_commitments(message)))
     if committers not in ID_KINDS and not isinstance(committers, (list, tuple)):
@@ -83,7 +85,8 @@ def of_commitments(commitment_ids) -> str | None:
     return human_id(hashlib.sha256(", ".join(keys).encode("utf-8")).digest())
 
 
-def _commitments_of(message: dict) -> dict:
+def _commitments_of(message: dict):
+    """The message's commitments (any key case); None when it has no such key."""
     commitments = message.get("commitments")
     if commitments is None:  # the key in another case ("Commitments")
         commitments = next((v for k, v in message.items() if type(k) is str and len(k) == 11
@@ -91,11 +94,13 @@ def _commitments_of(message: dict) -> dict:
     if commitments is not None and not isinstance(commitments, dict):
         raise EncodingError(f"'commitments' must be a message of commitment ID -> commitment, "
                             f"not a {type(commitments).__name__}", key="commitments")
-    bad = [k for k, c in (commitments or {}).items() if not (is_id(k) and isinstance(c, dict))]
+    if commitments is None:
+        return None
+    bad = [k for k, c in commitments.items() if not (is_id(k) and isinstance(c, dict))]
     if bad:
         raise EncodingError(f"'commitments' must map 43-character commitment IDs to messages; "
                             f"{bad[0]!r} does not", key="commitments")
-    return commitments or {}
+    return commitments
 
 
 def _without_commitments(message: dict) -> dict:

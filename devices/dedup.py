@@ -32,7 +32,7 @@ def handle(key, base, request):
     """Skip requests already seen (first pass only)."""
     if base.get("pass", 1) != 1:
         return base
-    request_id = ids.id(request)
+    request_id = ids.id(request, committers="all")  # hb_message:id(M2, all)
     seen = list(base.get("dedup", []))
     if request_id in seen:
         return "skip", base

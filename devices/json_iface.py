@@ -101,7 +101,7 @@ def _described(base, process):
     cached = priv.get(NAME)
     if isinstance(cached, tuple) and cached[0] is process:
         return cached[1], cached[2], base
-    process_id = ids.id(process)
+    process_id = ids.id(process, committers="all")
     text = _encode({"Process": _json_struct(process, process_id)})
     return text, process_id, {**base, "priv": {**priv, NAME: (process, text, process_id)}}
 
@@ -113,7 +113,7 @@ def _json_struct(message: dict, message_id: str | None = None) -> dict:
     lower = {normalize_key(k): v for k, v in message.items() if not str(k).startswith("priv")}
     tags = [{"name": _header_case(k), "value": _text(k, v)}
             for k, v in sorted(lower.items()) if k not in FIELDS]
-    return {"Id": message_id or ids.id(message),
+    return {"Id": message_id or ids.id(message, committers="all"),
             "Anchor": _text("anchor", lower.get("anchor", "")),
             "Owner": owner,
             "From": _text("from-process", lower.get("from-process", owner)),

@@ -146,7 +146,7 @@ def _not_utf8(raw: bytes) -> bool:
         return True
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(MESSAGE)
 def test_property_round_trip(message):
     """from_http(to_http(m)) == m for generated flat, typed, list, nested, large and body/data

@@ -121,6 +121,17 @@ def test_any_key_added_beside_a_signature_is_ignored(keys, extras):
         else:
             assert got[0] == expected[0] and attacked.config == honest.config
             assert _unsigned(got[1]) == _unsigned(expected[1])
+    body = httpsig.sign({"action": "add", "amount": 1}, keys["bob"])  # scheduler@1.0
+    added = {k: v for k, v in extras.items() if k not in body}
+    node = aolab.Node(name="su")
+    status, assignment = node.resolve_status({"device": "scheduler@1.0"},
+                                             {"path": "schedule", "method": "POST",
+                                              "body": {**body, **added}})
+    if status == "ok":
+        assert assignment["body"] == body
+    else:  # an added typed key changed the signed ao-types: refused, nothing scheduled
+        assert assignment["status"] == 400 and node.resolve({"device": "scheduler@1.0"},
+                                                            "status")["processes"] == []
 
 
 # -- 3. an ID is never taken from an unchecked claim --------------------------------------

@@ -20,6 +20,28 @@ signature base of every field (the body replaced by its digest): one line
 feeds turned into spaces; derived components such as ``@path`` named without
 their ``@``), then ``"@signature-params": (...);alg="hmac-sha256";keyid="ao"``.
 
+Commitments, as HyperBEAM's ``hb_message:commit`` makes them:
+
+- :func:`sign` adds an ``rsa-pss-sha512`` commitment whose ``signature-input``
+  lists every field, sorted by bare name with ``@`` then added to derived
+  components (``("ao-types" "@path" "quantity")``); its ID is the SHA-256 of
+  the signature.  It then resets the ``hmac-sha256`` commitment (keyid ``ao``),
+  which carries every signer's ``signature`` and ``signature-input`` and whose
+  ID is the HMAC over the components of the first signature (so, for a message
+  signed whole, the unsigned ID);
+- :func:`verify_commitment` checks one commitment, :func:`verified_commitments`
+  keeps those that hold (what :func:`aolab.ids.id` counts);
+- :func:`committed_keys` is ``hb_message:committed/1`` and
+  :func:`with_only_committed` keeps only those keys; :func:`only_signed` is
+  what a node acts on.
+
+>>> from aolab import wallet
+>>> signed = sign({"a": "1"}, wallet.load(wallet.test_wallet_path("alice")))
+>>> sorted(c["alg"] for c in signed["commitments"].values())
+['hmac-sha256', 'rsa-pss-sha512']
+>>> committed_keys(signed), verify(signed)
+(['a', 'signature', 'signature-input'], True)
+
 Reference: HyperBEAM ``src/dev_codec_httpsig.erl`` and
 ``src/dev_codec_httpsig_conv.erl`` at b2743e4a.
 """
