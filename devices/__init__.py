@@ -27,4 +27,5 @@ DEVICES = {
     "ans104@1.0": "devices.ans104",
     "inference@1.0": "devices.inference",
     "inference_receipt@1.0": "devices.inference_receipt",
+    "cache@1.0": "devices.cache",
 }

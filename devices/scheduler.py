@@ -226,9 +226,13 @@ def _post_schedule(base, request, opts):
     body = request.get("body")
     if isinstance(body, dict):
         message = {k: v for k, v in body.items() if k != "priv"}
+        signed = httpsig.signers(message)
     else:  # the request itself, without what addressed it to the scheduler
         message = {k: v for k, v in request.items() if k not in ("priv", "path", "method")}
-    if httpsig.signers(message):
+        # A signed HTTP request's step no longer holds the path it signed: its
+        # signers are the ones the node verified on arrival (the ``signers`` option).
+        signed = httpsig.signers(message, opts) if message.get("commitments") else []
+    if signed:
         message = httpsig.with_only_committed(message)  # unsigned keys are not scheduled
     elif message.get("commitments") and not httpsig.verify(message):
         return "error", {"status": 400, "body": "the message to schedule carries commitments "
@@ -249,6 +253,8 @@ def _post_schedule(base, request, opts):
                            {"slot": current + 1, "hash-chain": assignment["hash-chain"]})
         if current < 0:
             _register_process(store, process_id)
+        if message.get("type") == "Process":
+            store.write_result(process_id, message)  # known by its process ID (as HyperBEAM caches it)
     return assignment
 
 

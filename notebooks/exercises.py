@@ -332,3 +332,19 @@ def check_14(mine, table):
         return not_yet(f"the table's run with the same setting says {expected}.",
                        "compare the scores of `run(2, 16)` with `reference_scores`.")
     return passed(f"{'bit-identical' if mine else 'not bit-identical'}, as the table says.")
+
+
+@friendly
+def check_15(mine, node, process):
+    """15: a message scheduled and computed over HTTP."""
+    if mine is None:
+        return NOT_ANSWERED
+    if not isinstance(mine, dict) or "count" not in mine:
+        return not_yet(f"`mine` is {mine!r}, expected the computed state (a message with `count`).",
+                       "`remote.compute(process, slot)` with the slot `remote.schedule` answered.")
+    if mine["count"] != 16:
+        return not_yet(f"its count is {mine['count']!r}, expected 1 + 2 + 3 + 10 = 16.",
+                       "schedule exactly one more `add` of 10, then compute that slot.")
+    if node.compute(process, 4)["count"] != 16:  # slots 1-3 held 1, 2, 3; the answer is slot 4
+        return not_yet("the node itself computes another count for that slot.")
+    return passed("scheduled and computed over HTTP; the node's own computation agrees.")

@@ -1,0 +1,260 @@
+"""A node over HTTP, seen from a client: ``aolab.connect(url, wallet=...)``.
+
+:func:`connect` gives a :class:`RemoteNode` with the API of
+:class:`aolab.Node` -- ``resolve``, ``spawn``, ``schedule``, ``compute``,
+``fetch``, ``info`` -- whose every call is one HTTP request to a node that
+speaks HyperBEAM's interface (``aolab serve``, :meth:`aolab.Node.serve`, or
+HyperBEAM itself).  Requests are httpsig@1.0 messages, signed by the wallet
+when one is given (the signature covers ``path``: listed ``"@path"`` in
+``signature-input``, its line in the signature base written
+``"path": <value>``, as HyperBEAM and hbsig write it); answers are decoded
+back into messages, and an answer with a status of 400 or more raises
+:class:`~aolab.errors.ResolutionError` as :meth:`aolab.Node.resolve` does.
+
+>>> import aolab
+>>> server = aolab.Node(name="docs-client").serve(port=0)
+>>> remote = aolab.connect(server.url)
+>>> remote.resolve("/~meta@1.0/info")["node-name"]
+'docs-client'
+>>> server.stop()
+
+Reference: HyperBEAM ``src/hb_http.erl`` (``request``,
+``http_response_to_httpsig``) at b2743e4a.
+"""
+from __future__ import annotations
+
+import urllib.parse
+
+from . import ids
+from .codecs import httpsig
+from .errors import AolabError, ResolutionError, StoreError
+
+#: Response header fields that belong to the transport, not to the answer.
+TRANSPORT_FIELDS = frozenset(("content-length", "date", "server", "connection", "keep-alive",
+                              "transfer-encoding", "access-control-allow-origin",
+                              "access-control-allow-methods", "access-control-allow-headers"))
+SAFE_PATH_CHARACTERS = "/~@&=+?()-_.!*',;:$"
+
+
+def connect(url: str, wallet=None, *, timeout: float = 60.0) -> "RemoteNode":
+    """A client of the node at *url*; requests are signed by *wallet* when given."""
+    return RemoteNode(url, wallet, timeout=timeout)
+
+
+class RemoteNode:
+    """A node reached over HTTP, with the methods of :class:`aolab.Node`."""
+
+    def __init__(self, url: str, wallet=None, *, timeout: float = 60.0):
+        self.url = url.rstrip("/")
+        self.wallet = wallet
+        self._http = http_client(self.url, timeout)
+        self.name = self.url
+
+    def __repr__(self) -> str:
+        return f"<RemoteNode {self.url}>"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "RemoteNode":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- one HTTP request ------------------------------------------------------------
+    def request(self, method: str, path: str, message: dict | None = None, *, sign=None,
+                accept: str | None = None) -> tuple[int, object]:
+        """Send *message* to *path* with *method*; return ``(HTTP status, answer)``.
+
+        The message is signed (``path`` included) when the client has a
+        wallet, unless ``sign=False``.
+        """
+        sign = self.wallet is not None if sign is None else sign
+        outgoing = dict(message or {})
+        outgoing["path"] = path
+        if sign:
+            if self.wallet is None:
+                raise AolabError("sign=True needs a wallet: aolab.connect(url, wallet=...)")
+            outgoing = httpsig.sign(outgoing, self.wallet)
+        http = httpsig.to_http(outgoing)
+        body = http.pop("body", b"")
+        headers = {k: v for k, v in http.items()}
+        if accept:
+            headers["accept"] = accept.encode()
+        response = self._http.request(method.upper(), urllib.parse.quote(path, SAFE_PATH_CHARACTERS),
+                                      headers=headers, content=body)
+        return response.status_code, decode_response(response)
+
+    # -- the Node API --------------------------------------------------------------
+    def resolve_status(self, base, request=None) -> tuple[str, object]:
+        """``(status, value)``: ``ok`` for an HTTP status below 400."""
+        method, path, message = _as_call(base, request)
+        code, answer = self.request(method, path, message)
+        return ("ok" if code < 400 else _status_name(code)), _value(answer, code)
+
+    def resolve(self, base, request=None):
+        """The answer to a path (``"/~meta@1.0/info"``), a request message
+        (``{"path": ..., "method": ..., ...}``) or a stored message and a key."""
+        status, value = self.resolve_status(base, request)
+        if status != "ok":
+            raise ResolutionError(f"node {self.url}: request ended with status {status!r}: "
+                                  f"{str(value)[:200]}").with_status(status, value)
+        return value
+
+    def info(self) -> dict:
+        """The node message (``GET /~meta@1.0/info``)."""
+        return self.resolve("/~meta@1.0/info")
+
+    @property
+    def address(self) -> str:
+        """The node's wallet address (``GET /~meta@1.0/info/address``)."""
+        return self.resolve("/~meta@1.0/info/address")
+
+    def spawn(self, process: dict) -> dict:
+        """Start a process on the node (``POST /~process@1.0/schedule``, ``type: Process``);
+        return the process message (signed when the client has a wallet).
+
+        Its ID (``aolab.id(process, committers="all")``) is the ``process``
+        the node's assignment names.
+        """
+        process = {"device": "process@1.0", "type": "Process", **process}
+        if self.wallet is not None:
+            process = httpsig.sign(process, self.wallet)
+        assignment = self.resolve({"path": "/~process@1.0/schedule", "method": "POST",
+                                   "body": process})
+        expected = ids.id(process, committers="all")
+        if isinstance(assignment, dict) and assignment.get("process") not in (None, expected):
+            raise AolabError(f"node {self.url} scheduled the process as {assignment['process']}, "
+                             f"not as its ID {expected}")
+        return process
+
+    def schedule(self, process, message: dict) -> dict:
+        """Assign *message* (signed when the client has a wallet) to the
+        process's next slot (``POST /<pid>/schedule``); return the assignment."""
+        if self.wallet is not None and not message.get("commitments"):
+            message = httpsig.sign(message, self.wallet)
+        return self.resolve({"path": f"/{_pid(process)}/schedule", "method": "POST",
+                             "body": message})
+
+    def compute(self, process, slot=None) -> dict:
+        """The process's state after *slot* (``GET /<pid>/compute&slot+integer=N``),
+        the latest (``/<pid>/now``) when None."""
+        if slot is None:
+            return self.resolve(f"/{_pid(process)}/now")
+        return self.resolve(f"/{_pid(process)}/compute&slot+integer={int(slot)}")
+
+    def slot(self, process) -> int:
+        """The process's current slot (``GET /<pid>/slot``)."""
+        return int(self.resolve(f"/{_pid(process)}/slot")["current"])
+
+    def fetch(self, key: str) -> dict:
+        """A message the node holds, by ID, hashpath or store key
+        (``GET /~cache@1.0/read?target=<key>``, as HyperBEAM's remote-node
+        store reads), as it is stored: without the ``status`` and the node's
+        signature that the answer added.  Raises :class:`StoreError` when the
+        node does not hold it, so a :class:`aolab.Network` can hold RemoteNodes
+        beside in-process nodes (``network.join(aolab.connect(url))``)."""
+        target = urllib.parse.quote(key, safe="/~@-_.")
+        code, answer = self.request("GET", f"/~cache@1.0/read?target={target}", sign=False)
+        if code >= 400 or not isinstance(answer, dict):
+            raise StoreError(f"node {self.url} does not hold {key!r} (HTTP {code})", key=key)
+        return self.unwrap(answer)
+
+    def unwrap(self, answer: dict) -> dict:
+        """*answer* without what the serving node added to it: the ``status``
+        key and the node's signature over it (``force-signed``)."""
+        node_address = self._node_address()
+        commitments = httpsig._commitments(answer)
+        added = [cid for cid, c in commitments.items()
+                 if isinstance(c, dict) and c.get("committer") == node_address
+                 and "status" in httpsig.committed_keys(answer, [cid])]
+        kept = {cid: c for cid, c in commitments.items()
+                if cid not in added and c.get("alg") != "hmac-sha256"}
+        message = {k: v for k, v in answer.items() if k not in ("status", "commitments")}
+        if kept:
+            message = httpsig.commit({**message, "commitments": kept})
+        return message
+
+    def _node_address(self):
+        if not hasattr(self, "_address"):
+            code, answer = self.request("GET", "/~meta@1.0/info/address", sign=False)
+            value = _value(answer, code)
+            self._address = value if code < 400 and isinstance(value, str) else None
+        return self._address
+
+
+def http_client(base_url: str = "", timeout: float = 60.0):
+    """An ``httpx.Client`` whose connections send small writes at once
+    (``TCP_NODELAY``): a request's header block and body go out as two writes,
+    and without it the body waits for the server's delayed ACK (40 ms)."""
+    import socket
+
+    import httpx
+
+    transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+    return httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+
+
+def decode_response(response) -> object:
+    """The answer an httpsig@1.0 (or json@1.0) response holds, as a message."""
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("text/plain") and "ao-types" not in response.headers:
+        return {"status": response.status_code, "body": response.text}
+    if response.headers.get("codec-device") == "json@1.0":
+        return response.json()
+    fields = {}
+    for key, value in response.headers.multi_items():
+        key = key.lower()
+        if key in TRANSPORT_FIELDS:
+            continue
+        fields[key] = value.encode("latin-1")
+    if response.content:
+        fields["body"] = response.content
+    if len(fields) == 1 and "body" in fields and "content-type" not in fields:
+        return fields["body"]
+    return httpsig.from_http(fields)
+
+
+def _as_call(base, request) -> tuple[str, str, dict]:
+    if request is None:
+        if isinstance(base, str):
+            return "GET", base if base.startswith("/") else "/" + base, {}
+        if isinstance(base, dict):
+            message = dict(base)
+            path = message.pop("path", None)
+            if not isinstance(path, str):
+                raise AolabError("a request message needs a text 'path'", key="path")
+            method = str(message.pop("method", "POST" if message else "GET"))
+            return method, path, message
+        raise AolabError(f"cannot send a {type(base).__name__} as a request")
+    key = request if isinstance(request, str) else request.get("path")
+    extra = {} if isinstance(request, str) else {k: v for k, v in request.items() if k != "path"}
+    method = str(extra.pop("method", "POST" if extra else "GET"))
+    return method, f"/{_pid(base)}/{str(key).lstrip('/')}", extra
+
+
+def _pid(process) -> str:
+    if isinstance(process, str):
+        return process
+    return ids.id(process, committers="all")
+
+
+def _status_name(code: int) -> str:
+    return {400: "error", 404: "not_found", 500: "failure", 503: "unavailable"}.get(
+        code, "error" if code < 500 else "failure")
+
+
+def _value(answer, code: int):
+    """The answer as :meth:`aolab.Node.resolve` gives it: without the added
+    ``status`` key (unless signed), a lone ``body`` as itself."""
+    if not isinstance(answer, dict):
+        return answer
+    committed = set()
+    if answer.get("commitments"):
+        committed = set(httpsig.committed_keys(answer))
+    if "status" in answer and "status" not in committed:
+        answer = {k: v for k, v in answer.items() if k != "status"}
+    if set(answer) - {"status", "commitments"} == {"body"} and not isinstance(answer["body"], dict):
+        return answer["body"]  # a plain value (signed by the node, status included)
+    return answer

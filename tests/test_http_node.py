@@ -1,0 +1,276 @@
+"""A node over HTTP: the server (hb_http_server's one route) and aolab.connect.
+
+Each test talks to a real uvicorn server on 127.0.0.1 (a free port), with
+httpx or with aolab's own client.
+"""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import aolab
+from aolab import wallet as wallets
+from aolab.codecs import httpsig
+from aolab.errors import ResolutionError
+
+ALICE = wallets.load(wallets.test_wallet_path("alice"))
+BOB = wallets.load(wallets.test_wallet_path("bob"))
+
+
+@pytest.fixture
+def served():
+    node = aolab.Node(name="alice-http", operator_key=ALICE)
+    server = node.serve(port=0)
+    yield node, server
+    server.stop()
+
+
+@pytest.fixture
+def plain():
+    node = aolab.Node(name="plain-http")
+    server = node.serve(port=0)
+    yield node, server
+    server.stop()
+
+
+def _signed_post(url: str, path: str, wallet, **keys) -> httpx.Response:
+    message = httpsig.sign({**keys, "path": path, "method": "POST"}, wallet)
+    http = httpsig.to_http(message)
+    body = http.pop("body", b"")
+    return httpx.post(url + path, headers=http, content=body)
+
+
+# -- the route, codecs and status codes ----------------------------------------------------
+
+def test_info_is_the_node_message_signed_by_the_node(served):
+    node, server = served
+    answer = httpx.get(server.url + "/~meta@1.0/info")
+    assert answer.status_code == 200
+    message = aolab.http_client.decode_response(answer)
+    assert message["node-name"] == "alice-http"
+    assert message["address"] == ALICE.address
+    assert httpsig.signers(message) == [ALICE.address]
+
+
+def test_info_address_is_a_plain_body(served):
+    _node, server = served
+    answer = httpx.get(server.url + "/~meta@1.0/info/address")
+    assert answer.status_code == 200
+    assert answer.text == ALICE.address
+
+
+def test_json_codec_by_accept_header_and_by_accept_codec(plain):
+    _node, server = plain
+    by_header = httpx.get(server.url + "/~meta@1.0/info", headers={"accept": "application/json"})
+    assert by_header.headers["content-type"] == "application/json"
+    assert by_header.json()["node-name"] == "plain-http"
+    by_key = httpx.get(server.url + "/~meta@1.0/info", headers={"accept-codec": "json@1.0"})
+    assert by_key.json()["node-name"] == "plain-http"
+
+
+def test_unknown_codec_is_a_400_naming_it(plain):
+    _node, server = plain
+    answer = httpx.get(server.url + "/~meta@1.0/info", headers={"codec-device": "nope@9"})
+    assert answer.status_code == 400
+    assert "nope@9" in answer.text and "codec-device" in answer.text
+    answer = httpx.get(server.url + "/~meta@1.0/info", headers={"accept-codec": "xml@1.0"})
+    assert answer.status_code == 400 and "xml@1.0" in answer.text
+
+
+def test_status_codes_follow_the_result(plain):
+    _node, server = plain
+    assert httpx.get(server.url + "/~meta@1.0/build").status_code == 200
+    missing = httpx.get(server.url + "/" + "A" * 43 + "/key")
+    assert missing.status_code == 404
+    bad_type = httpx.get(server.url + "/~meta@1.0/info&n+integer=abc")
+    assert bad_type.status_code == 400
+    assert "n+integer" in aolab.http_client.decode_response(bad_type)["body"]
+    unknown_device = httpx.get(server.url + "/~nosuch@1.0/info")
+    assert unknown_device.status_code in (400, 404)
+
+
+def test_result_status_key_sets_the_code(plain):
+    node, server = plain
+    node.register_device("teapot@1.0", {"brew": lambda base, req: ("error", {"status": 418,
+                                                                         "body": "short and stout"})})
+    answer = httpx.get(server.url + "/~teapot@1.0/brew")
+    assert answer.status_code == 418
+    assert answer.text == "short and stout"
+
+
+def test_body_over_the_limit_is_refused_with_413():
+    node = aolab.Node(name="small")
+    with node.serve(port=0, max_body=1000) as server:
+        answer = httpx.post(server.url + "/~meta@1.0/info", content=b"x" * 5000)
+        assert answer.status_code == 413 and "1000" in answer.text
+        assert httpx.get(server.url + "/~meta@1.0/info/node-name").text == "small"
+
+
+def test_binds_loopback_by_default(plain):
+    _node, server = plain
+    assert server.host == "127.0.0.1"
+
+
+def test_request_over_the_time_limit_gets_503():
+    import time
+    node = aolab.Node(name="slow")
+    node.register_device("slow@1.0", {"wait": lambda base, req: (time.sleep(0.5), "done")[1]})
+    with node.serve(port=0, timeout=0.1) as server:
+        answer = httpx.get(server.url + "/~slow@1.0/wait")
+        assert answer.status_code == 503 and "0.1" in answer.text
+
+
+def test_every_http_request_is_a_step_in_the_trace(plain):
+    node, server = plain
+    before = len(node.trace.records)
+    httpx.get(server.url + "/~meta@1.0/info/node-name")
+    records = node.trace.records[before:]
+    outer = records[0]
+    assert outer["device"] == "meta@1.0" and outer["key"] == "GET /~meta@1.0/info/node-name"
+    assert outer["parent"] is None
+    children = [r for r in records[1:] if r["parent"] == outer["step"]]
+    assert [r["key"] for r in children] == ["info", "node-name"]
+
+
+# -- signed requests --------------------------------------------------------------------
+
+def test_signed_request_is_reduced_to_its_committed_keys(plain):
+    node, server = plain
+    seen = {}
+
+    def echo(base, request):
+        seen.update(request)
+        return {"keys": sorted(k for k in request if k != "commitments")}
+
+    node.register_device("echo@1.0", {"look": echo})
+    message = httpsig.sign({"path": "/~echo@1.0/look", "signed-key": "yes"}, BOB)
+    http = httpsig.to_http(message)
+    http["unsigned-key"] = b"sneaked in"
+    answer = httpx.get(server.url + "/~echo@1.0/look", headers=http)
+    assert answer.status_code == 200
+    assert seen["signed-key"] == "yes" and "unsigned-key" not in seen
+    assert seen["method"] == "GET"
+
+
+def test_signature_over_path_uses_the_path_line_quirk():
+    message = httpsig.sign({"path": "/~meta@1.0/info", "x": "1"}, BOB)
+    commitment = next(c for c in message["commitments"].values() if c.get("alg") == "rsa-pss-sha512")
+    assert '"@path"' in commitment["signature-input"]
+    cid = next(k for k, c in message["commitments"].items() if c is commitment)
+    base = httpsig.signed_base(message, cid)
+    assert b'\n"path": /~meta@1.0/info\n' in b"\n" + base
+    assert b'"@path":' not in base
+
+
+def test_tampered_signed_request_is_400(plain):
+    _node, server = plain
+    message = httpsig.sign({"path": "/~meta@1.0/info", "x": "1"}, BOB)
+    http = httpsig.to_http(message)
+    http["x"] = b"2"
+    answer = httpx.get(server.url + "/~meta@1.0/info", headers=http)
+    assert answer.status_code == 400 and "signature" in answer.text
+
+
+def test_operator_can_update_the_node_over_http_and_others_cannot(served):
+    node, server = served
+    refused = _signed_post(server.url, "/~meta@1.0/info", BOB, **{"new-key": "mallory"})
+    assert refused.status_code in (400, 401)
+    assert "new-key" not in node.config
+    answer = _signed_post(server.url, "/~meta@1.0/info", ALICE, **{"new-key": "ok"})
+    assert answer.status_code == 200, answer.text
+    assert node.config["new-key"] == "ok"
+
+
+# -- aolab.connect: the Node API over HTTP --------------------------------------------------
+
+def test_connect_info_and_address(served):
+    _node, server = served
+    remote = aolab.connect(server.url, wallet=BOB)
+    assert remote.info()["node-name"] == "alice-http"
+    assert remote.address == ALICE.address
+    assert remote.resolve("/~meta@1.0/info")["operator"] == ALICE.address
+
+
+def test_connect_errors_raise_like_node_resolve(plain):
+    _node, server = plain
+    remote = aolab.connect(server.url)
+    with pytest.raises(ResolutionError) as caught:
+        remote.resolve("/~meta@1.0/info&n+integer=abc")
+    assert caught.value.status == "error"
+
+
+def _counter_process():
+    return {"execution-device": "counter@1.0", "scheduler-device": "scheduler@1.0"}
+
+
+def test_spawn_schedule_compute_over_http_match_in_process(served):
+    node, server = served
+    remote = aolab.connect(server.url, wallet=BOB)
+    process = remote.spawn(_counter_process())
+    pid = aolab.id(process, committers="all")
+    assert node.read(pid)["type"] == "Process"
+    messages = [httpsig.sign({"action": "add", "amount": n}, BOB) for n in (1, 2, 3)]
+    assignments = [remote.schedule(process, m) for m in messages]
+    assert [a["slot"] for a in assignments] == [1, 2, 3]
+    assert all(httpsig.signers(a) == [ALICE.address] for a in assignments)
+    state = remote.compute(process, 3)
+    assert remote.slot(process) == 3
+    local = aolab.Node(name="local-twin", network=aolab.Network())
+    assert local.schedule(process, process)["slot"] == 0  # a spawn is slot 0
+    twin = [local.schedule(process, m) for m in messages]
+    assert [a["hash-chain"] for a in twin] == [a["hash-chain"] for a in assignments]
+    assert state["count"] == local.compute(process, 3)["count"]
+    assert remote.compute(process)["at-slot"] == 3
+
+
+def test_compute_paths_hyperbeam_clients_use(served):
+    _node, server = served
+    remote = aolab.connect(server.url, wallet=BOB)
+    process = remote.spawn(_counter_process())
+    pid = aolab.id(process, committers="all")
+    remote.schedule(process, {"action": "add", "amount": 5})
+    by_int = httpx.get(f"{server.url}/{pid}/compute&slot+integer=1")
+    by_query = httpx.get(f"{server.url}/{pid}/compute?slot=1")
+    as_process = httpx.post(f"{server.url}/{pid}~process@1.0/compute&slot+integer=1")
+    now = httpx.get(f"{server.url}/{pid}/now")
+    slot = httpx.get(f"{server.url}/{pid}/slot/current")
+    assert {r.status_code for r in (by_int, by_query, as_process, now, slot)} == {200}
+    assert slot.text == "1"
+    counts = {aolab.http_client.decode_response(r)["count"] for r in (by_int, by_query, as_process, now)}
+    assert len(counts) == 1
+
+
+# -- two aolab nodes over HTTP ------------------------------------------------------------
+
+def test_bob_verifies_alices_result_fetching_inputs_over_http():
+    alice = aolab.Node(name="alice-verify-http", operator_key=ALICE, network=aolab.Network())
+    process = {"device": "process@1.0", "type": "Process", "execution-device": "counter@1.0",
+               "scheduler-device": "scheduler@1.0"}
+    alice.schedule(process, process)
+    for n in (1, 2, 3):
+        alice.schedule(process, httpsig.sign({"action": "add", "amount": n}, BOB))
+    result = alice.compute(process, 3)
+    assert httpsig.signers(result) == [ALICE.address]
+    with alice.serve(port=0) as server:
+        remote = aolab.connect(server.url)
+        bob = aolab.Node(name="bob-verify-http", network=aolab.Network())
+        bob.network.join(remote)          # HTTP: one transport beside the in-process one
+        before = len(alice.trace.records)
+        report = bob.verify(result, source=remote)
+        assert report.ok, report
+        fetched = [r for r in alice.trace.records[before:] if r["parent"] is None]
+        reads = [r for r in fetched if r["key"].startswith("GET /~cache@1.0/read?target=")]
+        assert len(reads) >= 4 and all(r["key"].startswith("GET /") for r in fetched)
+        # bob computes alice's process himself: its assignments come over HTTP
+        state = bob.compute(process, 3)
+        assert state["count"] == result["count"]
+        assert bob.store.read(f"~scheduler@1.0/{aolab.id(process, committers='all')}/assignments/3")
+        # a result whose content was changed does not verify
+        forged = {**result, "count": result["count"] + 1}
+        assert not bob.verify(forged, source=remote).ok
+
+
+def test_fetch_of_an_unknown_key_is_a_store_error(plain):
+    _node, server = plain
+    with pytest.raises(aolab.errors.StoreError):
+        aolab.connect(server.url).fetch("A" * 43)
