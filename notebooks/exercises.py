@@ -342,9 +342,10 @@ def check_15(mine, node, process):
     if not isinstance(mine, dict) or "count" not in mine:
         return not_yet(f"`mine` is {mine!r}, expected the computed state (a message with `count`).",
                        "`remote.compute(process, slot)` with the slot `remote.schedule` answered.")
-    if mine["count"] != 16:
-        return not_yet(f"its count is {mine['count']!r}, expected 1 + 2 + 3 + 10 = 16.",
+    expected = node.compute(process, 3)["count"] + 10  # slot 3's count, then one add of 10
+    if mine["count"] != expected:
+        return not_yet(f"its count is {mine['count']!r}, expected slot 3's count + 10 = {expected}.",
                        "schedule exactly one more `add` of 10, then compute that slot.")
-    if node.compute(process, 4)["count"] != 16:  # slots 1-3 held 1, 2, 3; the answer is slot 4
-        return not_yet("the node itself computes another count for that slot.")
+    if node.compute(process, 4)["count"] != expected:
+        return not_yet("the node itself computes another count for slot 4.")
     return passed("scheduled and computed over HTTP; the node's own computation agrees.")

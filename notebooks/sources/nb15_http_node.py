@@ -66,7 +66,7 @@ pd.DataFrame(rows, columns=["step", "HTTP request", "status", "child steps"])"""
     ("md", """## On your own
 Through `remote` (Bob's client), schedule one more `add` of `amount` 10 on the process, then
 compute the slot you got, over HTTP. Store the computed state in `mine`: its `count` should be
-1 + 2 + 3 + 10."""),
+10 more than slot 3's."""),
     ("exercise", """# your answer here
 mine = None"""),
     ("solution", """slot = remote.schedule(process, {"action": "add", "amount": 10})["slot"]
