@@ -175,3 +175,12 @@ def test_property_any_path_and_device_give_aolab_errors(path, device):
         lab.resolve_status(base, {"path": path})
     except AolabError:
         pass
+
+
+@pytest.mark.parametrize("message", [{"\ud800": 1}, {"\ud800": {"x": 1}}, {"a": {"\udfff": "b"}},
+                                     {"a": [{"\udc80": 1}]}])
+def test_a_surrogate_key_given_to_aolab_id_is_an_encoding_error(message):
+    """aolab.id on a key that is not valid Unicode: an EncodingError naming the key, not a
+    UnicodeEncodeError from deep inside the codec."""
+    with pytest.raises(aolab.errors.EncodingError, match="not valid Unicode"):
+        aolab.id(message)

@@ -103,7 +103,11 @@ def parse_sf_dictionary(text: bytes) -> dict[bytes, bytes]:
 
 def escape_key(key: str) -> bytes:
     """Percent-escape a key as ``hb_escape:encode/1``."""
-    raw = key.encode("utf-8")
+    try:
+        raw = key.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EncodingError(f"key {key!r} is not valid Unicode ({exc.reason} at position "
+                            f"{exc.start})", key=repr(key)) from None
     if all(b in _ESCAPE_SAFE for b in raw):
         return raw
     return b"".join(bytes((b,)) if b in _ESCAPE_SAFE else b"%%%02x" % b for b in raw)
@@ -325,6 +329,8 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
         key = normalize_key(raw_key)
         if not key:
             raise EncodingError("a message key is empty (HTTP field names cannot be)", key=key)
+        if not key.isascii():
+            escape_key(key)  # raises EncodingError for text that is not valid Unicode
         if key in CODEC_KEYS:
             raise EncodingError(f"key {raw_key!r} is written by the codecs themselves; a message "
                                 "cannot hold it", key=key)
