@@ -80,6 +80,13 @@ class MemoryStore:
         with self._lock:
             yield self
 
+    def __getstate__(self):  # a lock does not travel (to a Dask worker): a new one there
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     def __len__(self) -> int:
         return len(self._by_hashpath) + len(self._by_id)
 
@@ -183,6 +190,13 @@ class DiskStore:
                 finally:
                     self._depth -= 1
                     fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def __getstate__(self):  # a lock does not travel (to a Dask worker): a new one there
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_depth")}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock, self._depth = threading.RLock(), 0
 
     def __repr__(self) -> str:
         return f"<DiskStore {self.root}>"

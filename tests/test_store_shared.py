@@ -141,3 +141,14 @@ def test_two_lmdb_stores_on_one_folder_in_one_process_share_a_transaction(tmp_pa
         assert first.read("k/1") == {"n": 1}
     second.close()
     assert first.read("k/1") == {"n": 1}  # the environment stays open for the first
+
+
+@pytest.mark.parametrize("kind", ["memory", "disk"])
+def test_a_store_with_its_lock_still_travels_to_another_process(tmp_path, kind):
+    """Dask sends stores to its workers by pickling them: the lock is made anew there."""
+    import pickle
+    store = aolab.MemoryStore() if kind == "memory" else aolab.DiskStore(tmp_path / "store")
+    copy = pickle.loads(pickle.dumps(store))
+    with copy.exclusive():
+        copy.write_result("k/1", {"n": 1})
+    assert copy.read("k/1") == {"n": 1}
