@@ -24,6 +24,7 @@ sys.path.insert(0, str(NOTEBOOKS))
 
 import exercises  # noqa: E402
 import make_notebooks  # noqa: E402
+from aolab import tools  # noqa: E402
 from tests.needs import require  # noqa: E402
 
 SOURCES = make_notebooks.sources()
@@ -84,7 +85,10 @@ def solution_sources(name: str) -> list[str]:
 def cells_before_check(name: str) -> list[tuple[str, str]]:
     cells = SOURCES[name]
     kept = cells[:[c[0] for c in cells].index("exercise")]
-    return [(c[0], c[1]) for c in kept if c[0] == "code"]
+    # a cell tagged requires-tool:X is skipped where X is missing, as nbval skips it
+    return [(c[0], c[1]) for c in kept if c[0] == "code" and not any(
+        tools.missing(tag.split(":", 1)[1]) for tag in (c[2] if len(c) > 2 else ())
+        if tag.startswith("requires-tool:"))]
 
 
 @pytest.mark.parametrize("name", WITH_EXERCISE)
