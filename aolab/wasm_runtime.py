@@ -849,17 +849,7 @@ def _remember(cache: OrderedDict, key, value) -> None:
 
 # -- finding the used part of a memory without copying it -----------------------------
 
-def _memcmp():
-    try:
-        compare = ctypes.CDLL(None).memcmp
-    except (OSError, AttributeError):  # pragma: no cover - not Linux or macOS
-        return None
-    compare.restype = ctypes.c_int
-    compare.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
-    return compare
-
-
-_MEMCMP = _memcmp()
+_MEMCMP = snapshots._MEMCMP  # libc's memcmp, or None (one lookup, shared with snapshots)
 _ZEROS = ctypes.create_string_buffer(1 << 20)
 
 
