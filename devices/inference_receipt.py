@@ -26,6 +26,15 @@ same request again and must find the same response, bit for bit.
 ``compare``
     with ``other``: another receipt; names the inputs that differ (``model``,
     ``seed``, ``prompt``...) and whether the responses differ.
+``publish``
+    uploads the receipt to Arweave as a signed ANS-104 item through the node's
+    gateway store (``Node(store=[MemoryStore(), GatewayStore(gateway, wallet)])``,
+    :mod:`aolab.gateway`), linked from its unsigned ID, and answers
+    ``{"published": item ID, "receipt-id", "gateway"}``.  The node re-executes
+    the receipt first and publishes only what it reproduced: its signature on
+    the item vouches for the generation, so it never signs a receipt on the
+    receipt's own word.  A node with no gateway store, or a receipt it does not
+    reproduce, gets an error naming which.
 
 >>> import aolab, pytest
 >>> _ = pytest.importorskip("llama_cpp", reason="the [llm] extra is not installed")
@@ -43,7 +52,8 @@ True
 (False, ['request/seed'])
 
 Not here: APUS's ``verify-hashpath`` (``Node.verify`` re-executes a result from
-its hashpath) and ``publish`` (ANS-104 upload), GPU inventory and attestation.
+its hashpath), GPU inventory and attestation (``tee``: this machine has no GPU
+to attest).
 
 Reference: apuslabs/hb-apus-devices docs/inference.md (inference_receipt@1.0).
 """
@@ -58,7 +68,7 @@ GENERATOR = "inference@1.0"
 
 
 def info():
-    return {"exports": ["verify", "compare"]}
+    return {"exports": ["verify", "compare", "publish"]}
 
 
 def verify(base, request, opts):
@@ -107,6 +117,32 @@ def compare(base, request, opts):
     return {"same-inputs": not inputs, "inputs": inputs,
             "same-response": ids.id(mine["response"]) == ids.id(other["response"]),
             "same-model": mine.get("model-id") == other.get("model-id")}
+
+
+def publish(base, request, opts):
+    """Re-execute the receipt, then upload it through the node's gateway store (module doc)."""
+    claimed = _receipt(base)
+    gateway = _gateway_store(opts)
+    report = verify(claimed, request, opts)
+    if not report["verified"]:
+        raise MessageError(f"{NAME}: this node does not reproduce the receipt, so it does not "
+                           f"publish it (differences: {', '.join(sorted(report['differences']))})",
+                           key="receipt", device=NAME)
+    body = {k: v for k, v in claimed.items() if k not in ("commitments", "priv")}
+    return {"published": gateway.publish(body), "receipt-id": ids.id(body),
+            "gateway": getattr(getattr(gateway, "gateway", None), "url", repr(gateway))}
+
+
+def _gateway_store(opts):
+    """The first store of the node's chain that publishes (a GatewayStore with a wallet)."""
+    store = (opts or {}).get("store")
+    for candidate in getattr(store, "stores", [store]):
+        if callable(getattr(candidate, "publish", None)) and \
+                getattr(candidate, "wallet", None) is not None:
+            return candidate
+    raise MessageError(f"{NAME}: publish needs a gateway store with a wallet on this node "
+                       f"(Node(store=[MemoryStore(), GatewayStore(gateway, wallet)])); its store "
+                       f"is {store!r}", key="store", device=NAME)
 
 
 def _report(differences: dict, found) -> dict:

@@ -364,3 +364,36 @@ def test_a_request_longer_than_the_context_gets_a_clear_error(model_path):
     with pytest.raises(MessageError, match="n_ctx is 512"):
         lab.resolve(INFER, _ask("a " * 400, max_tokens=200))
     assert lab.resolve(INFER, _ask("a"))["choices"]
+
+
+# -- publishing a receipt to Arweave (arlocal) ----------------------------------------
+
+@llm
+def test_a_reproduced_receipt_is_published_to_the_gateway_and_read_back(model_path):
+    from aolab import arlocal
+    from aolab.gateway import GatewayStore
+    from aolab.store import MemoryStore
+    from tests.needs import require
+    require("arlocal")
+    wallet = aolab.wallet.load(aolab.wallet.test_wallet_path("bob"))
+    alice = _node("pub-alice", model_path)
+    receipt = alice.resolve(INFER, _ask("a receipt on Arweave", seed=3))["receipt"]
+    with arlocal.ArLocal() as local:
+        store = GatewayStore(local.gateway(wallet), wallet)
+        bob = aolab.Node(name="pub-bob", store=[MemoryStore(), store])
+        inference.add_model(bob, model_path)
+        answer = bob.resolve(receipt, "publish")
+        assert answer["receipt-id"] == ids.id(receipt)
+        back = GatewayStore(local.gateway(), trusted=[wallet.address]).read(answer["published"])
+        assert {k: v for k, v in back.items() if k != "commitments"} == receipt
+        forged = {**receipt, "request": {**receipt["request"], "seed": 4}}
+        with pytest.raises(MessageError, match="does not reproduce.*request/seed"):
+            bob.resolve(forged, "publish")
+
+
+@llm
+def test_publishing_without_a_gateway_store_says_what_is_needed(model_path):
+    alice = _node("nopub", model_path)
+    receipt = alice.resolve(INFER, _ask("no gateway", seed=3))["receipt"]
+    with pytest.raises(MessageError, match="publish needs a gateway store"):
+        alice.resolve(receipt, "publish")
