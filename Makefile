@@ -10,6 +10,11 @@ NPM    ?= npm
 NPM_STAMP := npm/node_modules/.installed-$(shell cat npm/package.json npm/package-lock.json | sha256sum | cut -c1-12)
 PORT   ?= 8888
 export PYTHONHASHSEED = 0
+# Setup steps that do not wait for each other (npm's packages and arlocal's sqlite3 build, the
+# llama.cpp build) run side by side: two jobs, as many as the 2-core machines this is tested on.
+ifeq ($(MAKELEVEL),0)
+MAKEFLAGS += --jobs=2
+endif
 
 .PHONY: lab test setup dot tools npm llm unit notebooks bench bench-aos clean browser-test fuzz test-aos lock \
         serve test-load
@@ -105,19 +110,20 @@ bench-aos: setup
 	$(PY) bench/bench_aos.py
 
 # The [llm] extra (inference@1.0): llama-cpp-python has no wheel on PyPI, so pip builds it from
-# source once (CPU, portable x86-64 flags, no multimodal library; several minutes on 2 cores) and
-# keeps the wheel in its cache; the next venvs install that wheel in seconds.  Needs a C++
+# source once (CPU, portable x86-64 flags, only libllama and ggml: no multimodal library and no
+# llama.cpp "common" library, see data/llm/libllama-only.cmake; about 2.5 min on 2 idle cores)
+# and keeps the wheel in its cache; the next venvs install that wheel in seconds.  Needs a C++
 # compiler (installed with apt-get when missing).  For a CUDA build: LLM_CMAKE_ARGS=-DGGML_CUDA=on.
 LLM_CMAKE_ARGS ?=
 LLM_STAMP := $(VENV)/.llm-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 llm: setup $(LLM_STAMP)
 
-$(LLM_STAMP):
+$(LLM_STAMP): $(STAMP) | dot
 	@command -v c++ >/dev/null 2>&1 || { \
 	  echo "a C++ compiler is missing: installing g++ with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq g++ >/dev/null; }
-	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF $(LLM_CMAKE_ARGS)" $(PY) -m pip install --quiet -c requirements.lock -e '.[llm]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF '-DCMAKE_PROJECT_llama.cpp_INCLUDE=$(CURDIR)/data/llm/libllama-only.cmake' $(LLM_CMAKE_ARGS)" $(PY) -m pip install --quiet -c requirements.lock -e '.[llm]'
 	rm -f $(VENV)/.llm-*
 	touch $@
 
