@@ -12,6 +12,11 @@ one run (so load from other programs falls on both alike):
   ``device_overhead`` is the ratio of times per token (goal <= 1.1x).
 - ``stream_*``: the same with ``stream: true`` (every token a recorded child
   step) against ``create_completion(stream=True)``.
+- ``token_step_us`` / ``direct_token_us``: what one recorded ``token`` step
+  costs by itself (the chunks of a real streamed generation replayed through
+  the same steps, no model), next to what the model spends per streamed token
+  called directly: the stream's overhead is this step cost, so it shrinks as
+  the model grows (the tiny model makes a token in well under a millisecond).
 - ``verify_receipt_vs_generation``: ``resolve(receipt, "verify")`` on a second
   node (re-execution and comparison) over the generation's own time;
   ``verify_result_vs_generation``: ``Node.verify`` of the result (fetching its
@@ -78,6 +83,33 @@ def overhead(path, stream: bool, rounds: int = ROUNDS) -> dict:
             f"{prefix}device_overhead": direct_rate / device_rate}
 
 
+class _Replayed:
+    """Stands for the model in a replayed stream (``token`` reads ``n_tokens``)."""
+    n_tokens = 3
+
+
+def token_steps(path, rounds: int = ROUNDS) -> dict:
+    """A recorded token step's own cost, against the model's time per streamed token."""
+    llm = _direct_model(path)
+    llm.reset()
+    chunks = list(llm.create_completion(PROMPT, stream=True, **SAMPLING))
+    lab = aolab.Node(name="bench-inference-steps")
+    step_s = direct_s = 0.0
+    steps = tokens = 0
+    for _ in range(rounds):
+        state = {"device": "inference@1.0", "generation": "g" * 43, "text": "", "chunks": [],
+                 "priv": {"stream": iter(chunks), "model": _Replayed()}}
+        start = time.perf_counter()
+        while not state.get("finish_reason"):
+            _, state = lab.resolve_status(state, {"path": "token"})
+            steps += 1
+        step_s += time.perf_counter() - start
+        lab.trace.clear()
+        seconds, count = _timed(lambda: _direct(llm, True))
+        direct_s, tokens = direct_s + seconds, tokens + count
+    return {"token_step_us": step_s / steps * 1e6, "direct_token_us": direct_s / tokens * 1e6}
+
+
 def verification(path, rounds: int = 10) -> dict:
     """Receipt verification and result verification, over generation."""
     alice, bob = aolab.Node(name="bench-inf-alice"), aolab.Node(name="bench-inf-bob")
@@ -100,7 +132,8 @@ def verification(path, rounds: int = 10) -> dict:
 
 def run() -> dict:
     path = tiny_model()
-    return {**overhead(path, stream=False), **overhead(path, stream=True), **verification(path)}
+    return {**overhead(path, stream=False), **overhead(path, stream=True), **token_steps(path),
+            **verification(path)}
 
 
 if __name__ == "__main__":
