@@ -100,19 +100,31 @@ def write_tiny_model(path, shape: dict | None = None) -> None:
     text = CORPUS.read_text(encoding="utf-8")
     tokens, types = vocabulary(text)
     logits, seen = bigram_logits(text, tokens)
-    n_vocab, d, n_ff = len(tokens), shape["n_embd"], shape["n_ff"]
     rng = np.random.default_rng(shape["seed"])
-    embeddings = rng.standard_normal((n_vocab, d))
+    embeddings = rng.standard_normal((len(tokens), shape["n_embd"]))
     normed = embeddings / np.sqrt((embeddings ** 2).mean(axis=1, keepdims=True))
     # output @ normed[i] = logits[i] for every token the corpus shows (exact while len(seen) <= d)
     output = np.linalg.lstsq(normed[seen], logits[seen], rcond=None)[0].T
 
     writer = gguf.GGUFWriter(str(path), "llama")
+    _write_header(writer, gguf, shape, tokens, types)
+    for name, array in _tensors(shape, rng, embeddings, output):
+        # on a grid of 2**-12: the last bits of a platform's libm or LAPACK cannot reach the file
+        writer.add_tensor(name, np.ascontiguousarray(np.round(array * 4096) / 4096, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def _write_header(writer, gguf, shape: dict, tokens: list, types: list) -> None:
+    """The model's metadata: a llama architecture of *shape*, the byte vocabulary."""
+    d = shape["n_embd"]
     writer.add_name("aolab-tiny")
     writer.add_context_length(shape["n_ctx"])
     writer.add_embedding_length(d)
     writer.add_block_count(shape["n_layer"])
-    writer.add_feed_forward_length(n_ff)
+    writer.add_feed_forward_length(shape["n_ff"])
     writer.add_head_count(shape["n_head"])
     writer.add_head_count_kv(shape["n_head"])
     writer.add_rope_dimension_count(d // shape["n_head"])
@@ -120,7 +132,7 @@ def write_tiny_model(path, shape: dict | None = None) -> None:
     writer.add_file_type(gguf.LlamaFileType.ALL_F32)
     writer.add_tokenizer_model("llama")
     writer.add_token_list(tokens)
-    writer.add_token_scores([0.0] * n_vocab)
+    writer.add_token_scores([0.0] * len(tokens))
     writer.add_token_types(types)
     writer.add_unk_token_id(0)
     writer.add_bos_token_id(1)
@@ -128,24 +140,21 @@ def write_tiny_model(path, shape: dict | None = None) -> None:
     writer.add_add_bos_token(True)
     writer.add_chat_template(CHAT_TEMPLATE)
 
-    def tensor(name, array):
-        # on a grid of 2**-12: the last bits of a platform's libm or LAPACK cannot reach the file
-        writer.add_tensor(name, np.ascontiguousarray(np.round(array * 4096) / 4096, dtype=np.float32))
 
-    small = 0.02
-    tensor("token_embd.weight", embeddings)
+def _tensors(shape: dict, rng, embeddings, output):
+    """``(name, array)`` of every tensor, in file order (small seeded weights per block)."""
+    import numpy as np
+
+    d, n_ff, small = shape["n_embd"], shape["n_ff"], 0.02
+    yield "token_embd.weight", embeddings
     for layer in range(shape["n_layer"]):
         block = f"blk.{layer}"
-        tensor(f"{block}.attn_norm.weight", np.ones(d))
+        yield f"{block}.attn_norm.weight", np.ones(d)
         for part in ("attn_q", "attn_k", "attn_v", "attn_output"):
-            tensor(f"{block}.{part}.weight", rng.standard_normal((d, d)) * small)
-        tensor(f"{block}.ffn_norm.weight", np.ones(d))
-        tensor(f"{block}.ffn_gate.weight", rng.standard_normal((n_ff, d)) * small)
-        tensor(f"{block}.ffn_up.weight", rng.standard_normal((n_ff, d)) * small)
-        tensor(f"{block}.ffn_down.weight", rng.standard_normal((d, n_ff)) * small)
-    tensor("output_norm.weight", np.ones(d))
-    tensor("output.weight", output)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+            yield f"{block}.{part}.weight", rng.standard_normal((d, d)) * small
+        yield f"{block}.ffn_norm.weight", np.ones(d)
+        yield f"{block}.ffn_gate.weight", rng.standard_normal((n_ff, d)) * small
+        yield f"{block}.ffn_up.weight", rng.standard_normal((n_ff, d)) * small
+        yield f"{block}.ffn_down.weight", rng.standard_normal((d, n_ff)) * small
+    yield "output_norm.weight", np.ones(d)
+    yield "output.weight", output
