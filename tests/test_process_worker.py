@@ -136,4 +136,6 @@ def test_a_slot_hashes_neither_the_process_nor_its_message_again(monkeypatch):
     process = [m for m in hashed if m.get("tag") == "ids-once"]
     assert len(process) == 1  # the compute call's base (its step's hashpath), not per slot
     assert not [m for m in hashed if m.get("action") == "Ping"]  # the scheduled messages
-    assert len(hashed) == 2 + 3  # the compute request, and each slot's assignment once
+    taken = [m for m in hashed if "delta-runs" in m or "bodies" in m]
+    assert len(taken) == 3  # each slot's memory snapshot, stored under its ID (a delta's base)
+    assert len(hashed) - len(taken) == 2 + 3  # the compute request, and each slot's assignment once
