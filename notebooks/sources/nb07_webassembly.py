@@ -64,15 +64,16 @@ persists from slot to slot."""),
 for code in ("return 1+1", "x = 41", "return x + 1"):
     lab.schedule(aos, {"action": "Eval", "data": code})
 [lab.compute(aos, slot=n)["results"]["data"] for n in (0, 2)]""", ["requires-tool:aos"]),
-    ("md", """aos's memory is 12.6 MB, about 1.7 MB of it in use. A chunk that did not change since the
-previous slot is the *same* `bytes` object in the slot's snapshot as in the previous one, so a snapshot
-per slot costs only the chunks the slot changed (`aolab.snapshots`)."""),
+    ("md", """aos's memory is 12.6 MB, about 1.7 MB of it in use. The first snapshot is a *keyframe*: the
+memory's non-zero 4 KiB chunks. Each later one is a *delta*: the bytes the slot changed, and the ID of
+the snapshot before it (its `base`), so a snapshot per slot costs about what the slot changed
+(`aolab.snapshots`). Restoring one walks the `base` IDs back to the keyframe."""),
     ("code", """def snapshot_at(slot):
     return lab.store.read(f"~process@1.0/{aolab.id(aos)}/computed/{slot}")["snapshot"]["3"]
-before = {id(body) for body in snapshot_at(1)["bodies"]}
-chunks = snapshot_at(2)["bodies"]
-new = [body for body in chunks if id(body) not in before]
-len(chunks), len(new), f"{len(new) * 4096 / 1e6:.2f} MB new of {len(chunks) * 4096 / 1e6:.2f} MB" """,
+keyframe, delta = snapshot_at(0), snapshot_at(2)
+stored = len(delta["delta-runs"]) + len(delta["delta-bytes"])
+(delta["base"] == aolab.id(snapshot_at(1)),
+ f"keyframe {len(keyframe['bodies']) * 4096 / 1e6:.2f} MB; slot 2's delta {stored / 1e3:.1f} KB") """,
      ["requires-tool:aos"]),
     ("md", """## On your own
 Call `fac` with `7.0` on `started`, and store the factorial it returns (a float) in `mine`."""),
