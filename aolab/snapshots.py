@@ -93,9 +93,11 @@ class Tracker:
     """The previous snapshot of one memory, to take the next one from.
 
     ``take(address, size)`` returns a snapshot message (a keyframe or a delta:
-    see the module doc); ``reset(snapshot, ...)`` makes *snapshot* (one just
-    restored) the previous one.  ``shadow`` is the memory as of the previous
-    snapshot (what :meth:`aolab.wasm_runtime.Instance.recover` goes back to).
+    see the module doc): a ``checkpoint`` (the memory copied into ``shadow``,
+    what :meth:`aolab.wasm_runtime.Instance.recover` goes back to), then a
+    ``write`` (the message, encoded against the last one written; it may come
+    later, for a lazy snapshot).  ``reset(snapshot, ...)`` makes *snapshot*
+    (one just restored) the previous one.
     """
 
     def __init__(self, keyframe_ratio: float = KEYFRAME_RATIO, max_depth: int = MAX_DEPTH):
@@ -107,20 +109,49 @@ class Tracker:
         self.last: dict | None = None        # the last snapshot taken or restored
         self._last_id: str | None = None
         self.depth = self.chain_bytes = 0    # deltas, and their bytes, since the keyframe
+        self.size: int | None = None         # memory size at the last checkpoint (None: none)
+        self.preimages: dict = {}   # page -> its content as of the last written snapshot
         self.changed_chunks = 0     # chunks that changed since the last take (for benchmarks)
 
     def take(self, address: int, size: int) -> dict:
-        """A snapshot of the *size* bytes at *address* (see the module doc)."""
+        """A snapshot of the *size* bytes at *address* (see the module doc):
+        :meth:`checkpoint`, then :meth:`write`."""
+        self.checkpoint(address, size)
+        return self.write()
+
+    def checkpoint(self, address: int, size: int) -> None:
+        """Bring the shadow up to date with the memory (what a trapped call goes
+        back to), keeping each changed page as of the last written snapshot, so
+        that :meth:`write` can encode the delta later (a lazy snapshot)."""
+        import numpy as np  # imported on first use: notebooks without WebAssembly never pay for it
         self._fit(size)
-        starts, lengths, data = self._changes(address, size)
+        self.size = size
+        pages = _differing_pages(address, ctypes.addressof(self.shadow), size, self.zero_blocks)
+        if not pages:
+            return
+        shadow = np.frombuffer(self.shadow, np.uint8, count=size).reshape(-1, PAGE)
+        memory = np.ctypeslib.as_array((ctypes.c_uint8 * size).from_address(address))
+        memory = memory.reshape(-1, PAGE)
+        for page in pages:
+            if page not in self.preimages:
+                self.preimages[page] = shadow[page].copy()
+            shadow[page] = memory[page]
+            self.zero_blocks.discard(page // _PAGES_PER_BLOCK)
+
+    def write(self) -> dict:
+        """The snapshot of the memory as of the last :meth:`checkpoint`: a delta on
+        the last snapshot written, or a keyframe (see the module doc)."""
+        if self.size is None:
+            raise ValueError("no checkpoint to write a snapshot of")
+        starts, lengths, data = self._pending_runs()
         runs = memory_deltas.encode(starts, lengths)
         if self._keyframe_due(len(runs) + len(data)):
-            snapshot = self._keyframe(size)
+            snapshot = self._keyframe(self.size)
         else:
-            snapshot = {"pages": size // PAGE, "base": self.last_id(),
+            snapshot = {"pages": self.size // PAGE, "base": self.last_id(),
                         "delta-runs": runs, "delta-bytes": data}
             self.depth, self.chain_bytes = self.depth + 1, self.chain_bytes + len(runs) + len(data)
-        self.last, self._last_id = snapshot, None
+        self.last, self._last_id, self.preimages = snapshot, None, {}
         return snapshot
 
     def last_id(self) -> str:
@@ -142,6 +173,7 @@ class Tracker:
         if snapshot is None or not size:
             return
         self._fit(size)
+        self.size = size
         ctypes.memmove(ctypes.addressof(self.shadow), address, size)
         self.zero_blocks = {block for block in range(-(-size // _BLOCK))
                             if not _differ(address + block * _BLOCK, ctypes.addressof(_ZEROS),
@@ -185,25 +217,20 @@ class Tracker:
                 "chunks": struct.pack(f"<{len(bodies)}I", *bodies),
                 "bodies": list(bodies.values())}
 
-    def _changes(self, address: int, size: int):
-        """The runs where memory differs from the shadow; the shadow is brought up to date."""
-        import numpy as np  # imported on first use: notebooks without WebAssembly never pay for it
-        pages = _differing_pages(address, ctypes.addressof(self.shadow), size, self.zero_blocks)
+    def _pending_runs(self):
+        """The runs where the shadow differs from the last written snapshot."""
+        import numpy as np
         self.changed_chunks = 0
-        if not pages:
+        if not self.preimages:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), b""
-        memory = np.ctypeslib.as_array((ctypes.c_uint8 * size).from_address(address))
-        shadow = np.frombuffer(self.shadow, dtype=np.uint8, count=size)
-        shape = (size // PAGE, _PER_PAGE, CHUNK)
-        now = memory.reshape(shape)[pages]  # the differing pages, copied once
-        before = shadow.reshape(shape)[pages]
-        shadow.reshape(shape)[pages] = now  # the shadow brought up to date
+        pages = sorted(self.preimages)
+        shadow = np.frombuffer(self.shadow, np.uint8, count=self.size).reshape(-1, PAGE)
+        now = shadow[pages].reshape(len(pages), _PER_PAGE, CHUNK)
+        before = np.stack([self.preimages[page] for page in pages]).reshape(now.shape)
         rows, index = np.nonzero((now.view(np.uint64) != before.view(np.uint64)).any(axis=2))
         numbers = np.asarray(pages)[rows] * _PER_PAGE + index
         self.dirty.update(numbers.tolist())
         self.changed_chunks = len(numbers)
-        for page in pages:
-            self.zero_blocks.discard(page // _PAGES_PER_BLOCK)
         return memory_deltas.changed_runs(now[rows, index], before[rows, index], numbers, CHUNK)
 
     def _fit(self, size: int) -> None:

@@ -60,6 +60,7 @@ class Instance:
         self.imports = imports
         self.last_snapshot: dict | None = None
         self._tracker = snapshots.Tracker()
+        self._checkpoint_globals: dict = {}
         self.fuel_used = 0
         self._instantiate(fuel)
 
@@ -101,20 +102,20 @@ class Instance:
         self._table = exports[name] if name else None
 
     def recover(self) -> "Instance":
-        """Start this instance again from its last snapshot (or as instantiated):
-        what to do after a trap, which may leave memory half-written.  Every
+        """Start this instance again from its last checkpoint (every snapshot takes one; or as
+        instantiated): what to do after a trap, which may leave memory half-written.  Every
         message that holds this instance sees the recovered one.  The memory
         comes back from the snapshot tracker's copy (no store needed, even when
         the last snapshot is a delta)."""
         self._instantiate(None)
-        shadow = self._tracker.shadow if self.last_snapshot is not None else None
-        if shadow is None:
+        size = self._tracker.size
+        if size is None:  # never checkpointed: as instantiated
             self._tracker = snapshots.Tracker()
             return self
-        if self.memory is not None and len(shadow):
-            self._restore_memory(len(shadow) // PAGE, [])
-            ctypes.memmove(self._address(), shadow, len(shadow))
-        self._restore_globals(self.last_snapshot)
+        if self.memory is not None and size:
+            self._restore_memory(size // PAGE, [])
+            ctypes.memmove(self._address(), self._tracker.shadow, size)
+        self._restore_globals({"globals": self._checkpoint_globals})
         return self
 
     # -- calls ----------------------------------------------------------------------
@@ -334,11 +335,25 @@ class Instance:
         mutable globals, when there are any.  A delta restores only where its
         base can be read: keep every snapshot in a store (wasm64@1.0 does).
         """
+        self.checkpoint()
+        return self.write_snapshot()
+
+    def checkpoint(self) -> None:
+        """Copy the memory (and mutable globals) aside: what :meth:`recover` goes
+        back to, and what the next :meth:`write_snapshot` writes.  Cheaper than a
+        snapshot: nothing is encoded or hashed (a lazy snapshot)."""
         size = self.size()
-        snapshot = self._tracker.take(self._address() if size else 0, size)
+        self._tracker.checkpoint(self._address() if size else 0, size)
         values = self._mutable_globals()
-        if values:
-            snapshot["globals"] = {n: g.value(self.store) for n, g in values.items()}
+        self._checkpoint_globals = {n: g.value(self.store) for n, g in values.items()}
+
+    def write_snapshot(self) -> dict:
+        """The snapshot message of the memory as of the last :meth:`checkpoint`."""
+        if self._tracker.size is None:
+            self.checkpoint()
+        snapshot = self._tracker.write()
+        if self._checkpoint_globals:
+            snapshot["globals"] = dict(self._checkpoint_globals)
         self.last_snapshot = snapshot
         return snapshot
 
@@ -367,6 +382,7 @@ class Instance:
             raise WasmError("the snapshot has a memory; this module has none", kind="memory")
         self._restore_globals(snapshot)
         self.last_snapshot = snapshot
+        self._checkpoint_globals = dict(snapshot.get("globals") or {})
         size = self.size()
         self._tracker.reset(snapshot, self._address() if size else 0, size, chain)
 

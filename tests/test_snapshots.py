@@ -141,3 +141,24 @@ def test_runs_encode_and_decode_exactly(gaps_and_lengths):
     encoded = memory_deltas.encode(np.array(starts, np.int64), lengths)
     found = memory_deltas.decode(encoded, int(lengths.sum()))
     assert found[0].tolist() == starts and found[1].tolist() == lengths.tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(history=st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=8))
+def test_a_lazy_snapshot_writes_the_memory_of_the_last_checkpoint(history):
+    """Checkpoints copy the memory aside; a snapshot written later is of the last
+    checkpoint (edits made after it are not in it) and restores through the
+    snapshots written before it."""
+    memory = (ctypes.c_ubyte * (2 * PAGE))()
+    tracker, stored = snapshots.Tracker(keyframe_ratio=0.05), {}
+    for edit, write in history:
+        for offset, data in edit:
+            offset %= len(memory) - len(data)
+            ctypes.memmove(ctypes.addressof(memory) + offset, data, len(data))
+        tracker.checkpoint(ctypes.addressof(memory), len(memory))
+        at_checkpoint = bytes(memory)
+        memory[7] = (memory[7] + 1) % 256  # changed after the checkpoint
+        if write:
+            snapshot = tracker.write()
+            stored[ids.id(snapshot)] = snapshot
+            assert restored(snapshot, stored, 2) == at_checkpoint
