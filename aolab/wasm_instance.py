@@ -61,6 +61,7 @@ class Instance:
         self.last_snapshot: dict | None = None
         self._tracker = snapshots.Tracker()
         self._checkpoint_globals: dict = {}
+        self.checkpoints = 0        # how many checkpoints were taken (for lazy snapshots)
         self.fuel_used = 0
         self._instantiate(fuel)
 
@@ -344,6 +345,7 @@ class Instance:
         snapshot: nothing is encoded or hashed (a lazy snapshot)."""
         size = self.size()
         self._tracker.checkpoint(self._address() if size else 0, size)
+        self.checkpoints += 1
         values = self._mutable_globals()
         self._checkpoint_globals = {n: g.value(self.store) for n, g in values.items()}
 

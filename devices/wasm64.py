@@ -28,7 +28,10 @@ message, or such a message) under ``<input-prefix>/image`` (in a process:
     mutable ones.  The snapshot is also written to the node's store under its
     ID, so the next delta's ``base`` can be read; process@1.0 stores it with
     the slot's state.  (HyperBEAM's snapshot is the whole memory: a ``body``
-    restores as that.)
+    restores as that.)  With ``snapshot-mode: checkpoint`` the memory is only
+    copied aside (what a trapped call goes back to); ``snapshot-mode:
+    pending`` writes the snapshot of the last checkpoint: process@1.0's lazy
+    snapshots.
 ``normalize``
     a state with a live instance: if there is none, a fresh instance restored
     from ``snapshot/<device-key>`` (``snapshot`` outside a stack), reading the
@@ -149,7 +152,14 @@ def snapshot(base, request, opts):
     if instance is None:
         raise DeviceError(f"{NAME}: no live instance to snapshot (run 'init' first)",
                           key="snapshot", device=NAME)
-    taken = instance.snapshot()
+    mode = request.get("snapshot-mode", "now") if isinstance(request, dict) else "now"
+    if mode == "checkpoint":
+        instance.checkpoint()
+        return {"checkpoint": instance.checkpoints}
+    if mode not in ("now", "pending"):
+        raise DeviceError(f"{NAME}: 'snapshot-mode' is now, checkpoint or pending; got {mode!r}",
+                          key="snapshot-mode", device=NAME)
+    taken = instance.snapshot() if mode == "now" else instance.write_snapshot()
     store = (opts or {}).get("store")
     if store is not None:  # the next snapshot may be a delta on this one: keep it by its ID
         instance.remember_snapshot_id(store.write(taken))
