@@ -24,9 +24,15 @@ snapshot, or when the deltas since the last keyframe would exceed
 :data:`KEYFRAME_RATIO` times the memory in use (or number :data:`MAX_DEPTH`):
 so a restore reads at most ``1 + KEYFRAME_RATIO`` times the memory in use,
 and keyframes add at most ``1 / KEYFRAME_RATIO`` to the bytes stored per delta
-(a keyframe stores only the chunks changed since the previous one).  Which
-snapshot is which depends only on the memory's contents, so two machines
-computing the same process store the same messages, under the same IDs.
+(a keyframe stores only the chunks changed since the previous one).  A
+snapshot depends only on the memory and on the snapshots written before it:
+two machines that write snapshots at the same slots store the same messages,
+under the same IDs.
+
+Taking a snapshot is two steps, so that it can be lazy: a *checkpoint*
+copies the changed pages into the shadow (keeping each page as of the last
+written snapshot aside), and a *write*, now or later, encodes the snapshot of
+the last checkpoint against the last snapshot written.
 
 Restoring a delta walks its ``base`` IDs back to a keyframe (:func:`chain`,
 reading them from the store) and applies the deltas in order.  The older forms

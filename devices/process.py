@@ -23,11 +23,17 @@ Its ID (of the message as spawned) names it for ever.  Keys:
 ``init``
     the execution device's ``init``; sets ``initialized`` and ``at-slot: -1``.
 ``snapshot``
-    the execution device's ``snapshot`` in map mode.  Every ``cache-frequency``
-    slots (default 1) the stored state carries it under ``snapshot``, for
-    devices that keep state outside the message (a WebAssembly memory); a node
-    that loads a stored state runs ``normalize`` on the execution device,
-    which restores from it.
+    the execution device's ``snapshot`` in map mode, for devices that keep
+    state outside the message (a WebAssembly memory).  Every
+    ``cache-frequency`` slots (default 1) the state is checkpointed
+    (``snapshot-mode: checkpoint``) and its snapshot is owed: it is written
+    under ``snapshot`` in that slot's stored state when the live state leaves
+    the worker (:mod:`devices.process_worker`), or at once when the last one
+    written is ``process_snapshot_lag`` slots old (node option, default 64; 0
+    writes every one).  A device that takes no checkpoints answers with its
+    snapshot, which is stored at once.  A node that loads a stored state runs
+    ``normalize`` on the execution device, which restores from the last
+    snapshot written; the slots after it are replayed.
 ``push``
     the outbox of the state at ``slot`` (``results/outbox``): each message
     with a ``target`` process known to this node is scheduled on it.
@@ -278,8 +284,8 @@ def _checkpoints(state) -> list:
 
 def ensure_loaded(base: dict, target: int, opts):
     """A live state to compute from: the base if initialised, else the latest
-    stored state at or before *target* (the latest with a ``snapshot``, when
-    the device takes them: every ``cache-frequency`` slots), else a fresh ``init``."""
+    stored state at or before *target* (the last snapshot written, when the
+    device takes them), else a fresh ``init``."""
     store = _store(opts)
     process_id = process_id_of(base)
     if base.get("initialized") == "true" and is_computed_state(store, process_id, base):
