@@ -136,7 +136,7 @@ def compute(base, request, opts):
             return status, state
         finally:
             if not kept and _same_instance(start, live.state):
-                live.drop()  # the live instance moved on without us: reload next time
+                live.drop(opts)  # the live instance moved on without us: reload next time
 
 
 def now(base, request, opts):
@@ -248,7 +248,7 @@ def _snapshot_or_checkpoint(process_id: str, state: dict, opts):
     if not all(marks):  # a device that takes no checkpoints answered with its snapshot
         return checked if not any(marks) else take_snapshot(state, opts)
     live.owed = (slot_number, state, _checkpoints(state))
-    live.flush = lambda: write_owed_snapshot(process_id, live, opts)
+    live.process_id, live.flush = process_id, write_owed_snapshot  # no closure: nothing keeps the node
     return None
 
 

@@ -51,24 +51,27 @@ class Worker:
 
     ``owed``: ``(slot, state, checkpoints)`` when the state at a
     ``cache-frequency`` slot was checkpointed but its snapshot not yet written
-    (lazy); ``flush`` writes it; ``written``: the slot of the last snapshot
-    written (None: not read from the store yet)."""
+    (lazy); ``flush(process_id, worker, opts)`` writes it (a plain function: a
+    worker keeps no reference to its node, which keys the weak table of
+    workers); ``written``: the slot of the last snapshot written (None: not
+    read from the store yet)."""
 
     def __init__(self):
         self.lock = threading.RLock()
         self.state: dict | None = None
         self.owed = None
-        self.flush = None
+        self.flush = None           # flush(process_id, worker, opts) writes the owed snapshot
+        self.process_id: str | None = None
         self.written: int | None = None
 
     def at_slot(self) -> int:
         return int(self.state.get("at-slot", -1)) if self.state is not None else -2
 
-    def drop(self) -> None:
-        """Write the owed snapshot, then drop the live state."""
+    def drop(self, opts) -> None:
+        """Write the owed snapshot (with the node's *opts*), then drop the live state."""
         with self.lock:
             if self.owed is not None and self.flush is not None:
-                self.flush()
+                self.flush(self.process_id, self, opts)
             self.state = None
 
 
@@ -87,7 +90,7 @@ def worker(opts, process_id: str) -> Worker:
         table.move_to_end(process_id)
         evicted = [table.popitem(last=False)[1] for _ in range(len(table) - MAX_LIVE)]
     for old in evicted:  # outside the guard: writing a snapshot takes the worker's lock
-        old.drop()
+        old.drop(opts)
     return found
 
 
@@ -108,7 +111,7 @@ def stop(opts, process_id: str) -> None:
     with _guard:
         found = _workers.get(_owner(opts), {}).pop(process_id, None)
     if found is not None:
-        found.drop()
+        found.drop(opts)
 
 
 def stop_all(opts) -> None:
@@ -116,7 +119,7 @@ def stop_all(opts) -> None:
     with _guard:
         table = _workers.pop(_owner(opts), None) or {}
     for found in table.values():
-        found.drop()
+        found.drop(opts)
 
 
 def _owner(opts):
