@@ -354,10 +354,12 @@ def _any_device_snapshots(state: dict, opts) -> bool:
     """Whether the execution device, or a device of its stack, has a ``snapshot``
     handler of its own (if none does, taking a snapshot would only record an
     empty step per slot)."""
-    devices = state.get("device-stack")
-    if state.get("execution-device") != "stack@1.0" or devices is None:
+    devices, execution = state.get("device-stack"), state.get("execution-device")
+    if execution is None or (execution == "stack@1.0" and devices is None):
         return True  # run_as(missing_ok) asks the device itself
-    if isinstance(devices, dict):
+    if execution != "stack@1.0":
+        devices = [execution]
+    elif isinstance(devices, dict):
         devices = [d for k, d in devices.items() if k not in ("path", "device", "priv")]
     return any(answers({**state, "device": device}, "snapshot", opts) for device in devices)
 
