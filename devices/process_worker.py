@@ -16,6 +16,12 @@ replay from) the last snapshot.
   workers: its first compute reloads from the last snapshot.
 - At most :data:`MAX_LIVE` processes stay live per node; the least recently
   used one is dropped (its states and snapshots are in the store).
+- Snapshots are lazy: at a ``cache-frequency`` slot the instance only takes a
+  checkpoint (its memory copied aside) and the snapshot is *owed*; it is written
+  when the live state is dropped (evicted, :func:`stop`, :func:`stop_all`), or
+  at the next ``cache-frequency`` slot once the last one written is
+  ``process_snapshot_lag`` slots old (default 64; 0 writes every one).  A node
+  that crashes restarts from the last snapshot written and replays the rest.
 
 >>> import aolab
 >>> lab = aolab.Node()
@@ -41,19 +47,39 @@ _guard = threading.Lock()
 
 
 class Worker:
-    """The lock and the latest live state of one process on one node."""
+    """The lock and the latest live state of one process on one node.
+
+    ``owed``: ``(slot, state, checkpoints)`` when the state at a
+    ``cache-frequency`` slot was checkpointed but its snapshot not yet written
+    (lazy); ``flush(process_id, worker, opts)`` writes it (a plain function: a
+    worker keeps no reference to its node, which keys the weak table of
+    workers); ``written``: the slot of the last snapshot written (None: not
+    read from the store yet)."""
 
     def __init__(self):
         self.lock = threading.RLock()
         self.state: dict | None = None
+        self.owed = None
+        self.flush = None           # flush(process_id, worker, opts) writes the owed snapshot
+        self.process_id: str | None = None
+        self.written: int | None = None
 
     def at_slot(self) -> int:
         return int(self.state.get("at-slot", -1)) if self.state is not None else -2
 
+    def drop(self, opts) -> None:
+        """Write the owed snapshot (with the node's *opts*), then drop the live state."""
+        with self.lock:
+            if self.owed is not None and self.flush is not None:
+                self.flush(self.process_id, self, opts)
+            self.state = None
+
 
 def worker(opts, process_id: str) -> Worker:
-    """The worker of *process_id* on the node (or store) that *opts* name."""
-    owner = (opts or {}).get("node") or (opts or {}).get("store")
+    """The worker of *process_id* on the node (or store) that *opts* name; the
+    least recently used one beyond :data:`MAX_LIVE` is dropped (its owed
+    snapshot written)."""
+    owner = _owner(opts)
     with _guard:
         table = _workers.get(owner)
         if table is None:
@@ -61,10 +87,11 @@ def worker(opts, process_id: str) -> Worker:
         found = table.get(process_id)
         if found is None:
             found = table[process_id] = Worker()
-            while len(table) > MAX_LIVE:
-                table.popitem(last=False)
         table.move_to_end(process_id)
-        return found
+        evicted = [table.popitem(last=False)[1] for _ in range(len(table) - MAX_LIVE)]
+    for old in evicted:  # outside the guard: writing a snapshot takes the worker's lock
+        old.drop(opts)
+    return found
 
 
 def live(opts, process_id: str) -> dict | None:
@@ -73,5 +100,27 @@ def live(opts, process_id: str) -> dict | None:
 
 
 def forget(opts, process_id: str) -> None:
-    """Drop the live state (the next compute reloads from the store)."""
-    worker(opts, process_id).state = None
+    """Drop the live state, writing its owed snapshot (the next compute reloads
+    from the store)."""
+    stop(opts, process_id)
+
+
+def stop(opts, process_id: str) -> None:
+    """Stop the worker of *process_id*: its owed snapshot is written, its
+    instance dropped."""
+    with _guard:
+        found = _workers.get(_owner(opts), {}).pop(process_id, None)
+    if found is not None:
+        found.drop(opts)
+
+
+def stop_all(opts) -> None:
+    """Stop every worker of the node *opts* name (before the node goes away)."""
+    with _guard:
+        table = _workers.pop(_owner(opts), None) or {}
+    for found in table.values():
+        found.drop(opts)
+
+
+def _owner(opts):
+    return (opts or {}).get("node") or (opts or {}).get("store")

@@ -20,15 +20,22 @@ message, or such a message) under ``<input-prefix>/image`` (in a process:
     ``pass`` (json-iface@1.0 asks for 2), ``compute`` answers ``pass``, so the
     devices before it read the results, as multipass@1.0 would.
 ``snapshot``
-    the memory as a message (:mod:`aolab.snapshots`): ``pages`` (its size),
-    ``chunks`` and ``bodies`` (its 4 KiB chunks that are not all zeros; the
-    chunks unchanged since the instance's previous snapshot are shared with
-    it, so a snapshot costs what changed), and ``globals`` when the module
-    exports mutable ones.  process@1.0 stores it with the slot's state.
-    (HyperBEAM's snapshot is the whole memory: a ``body`` restores as that.)
+    the memory as a message (:mod:`aolab.snapshots`): a *keyframe*, ``pages``
+    (its size), ``chunks`` and ``bodies`` (its 4 KiB chunks that are not all
+    zeros), or, mostly, a *delta*: ``pages``, ``base`` (the ID of the
+    instance's previous snapshot) and the bytes changed since it
+    (``delta-runs``, ``delta-bytes``); ``globals`` when the module exports
+    mutable ones.  The snapshot is also written to the node's store under its
+    ID, so the next delta's ``base`` can be read; process@1.0 stores it with
+    the slot's state.  (HyperBEAM's snapshot is the whole memory: a ``body``
+    restores as that.)  With ``snapshot-mode: checkpoint`` the memory is only
+    copied aside (what a trapped call goes back to); ``snapshot-mode:
+    pending`` writes the snapshot of the last checkpoint: process@1.0's lazy
+    snapshots.
 ``normalize``
     a state with a live instance: if there is none, a fresh instance restored
-    from ``snapshot/<device-key>`` (``snapshot`` outside a stack).
+    from ``snapshot/<device-key>`` (``snapshot`` outside a stack), reading the
+    bases of a delta from the store.
 ``terminate``
     drop the instance.
 
@@ -145,7 +152,18 @@ def snapshot(base, request, opts):
     if instance is None:
         raise DeviceError(f"{NAME}: no live instance to snapshot (run 'init' first)",
                           key="snapshot", device=NAME)
-    return instance.snapshot()
+    mode = request.get("snapshot-mode", "now") if isinstance(request, dict) else "now"
+    if mode == "checkpoint":
+        instance.checkpoint()
+        return {"checkpoint": instance.checkpoints}
+    if mode not in ("now", "pending"):
+        raise DeviceError(f"{NAME}: 'snapshot-mode' is now, checkpoint or pending; got {mode!r}",
+                          key="snapshot-mode", device=NAME)
+    taken = instance.snapshot() if mode == "now" else instance.write_snapshot()
+    store = (opts or {}).get("store")
+    if store is not None:  # the next snapshot may be a delta on this one: keep it by its ID
+        instance.remember_snapshot_id(store.write(taken))
+    return taken
 
 
 def normalize(base, request, opts):
@@ -157,12 +175,17 @@ def normalize(base, request, opts):
     key = base.get("device-key")
     if isinstance(saved, dict) and key is not None and isinstance(saved.get(key), dict):
         saved = saved[key]
-    if not (isinstance(saved, dict) and ("body" in saved or "bodies" in saved)):
+    if not (isinstance(saved, dict) and ("body" in saved or "bodies" in saved
+                                         or "delta-runs" in saved)):
         raise DeviceError(f"{NAME}: the state has no live instance and no snapshot to restore "
                           "from (run 'init', or load a state stored with its snapshot)",
                           key="normalize", device=NAME)
     started = init({k: v for k, v in base.items() if k not in ("snapshot", "pass")}, request, opts)
-    runtime.instance_of(started, prefix).restore(saved)
+    store = (opts or {}).get("store")
+    try:
+        runtime.instance_of(started, prefix).restore(saved, load=store.read if store else None)
+    except runtime.WasmError as exc:
+        raise DeviceError(f"{NAME}: {exc}", key="normalize", device=NAME) from None
     if "pass" in base:
         started = {**started, "pass": base["pass"]}
     return started

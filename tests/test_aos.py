@@ -17,6 +17,7 @@ import pytest
 import aolab
 from aolab import tools, wasm_runtime
 from aolab.wasm_runtime import Instance, load_module
+from devices import process_worker
 
 pytestmark = pytest.mark.requires_tool("aos")
 
@@ -143,6 +144,7 @@ def test_aos_restores_from_a_snapshot_on_a_new_node(lab):
     for code in ("X = 42", "X = 1337", "return X"):
         lab.schedule(proc, eval_message(code))
     lab.compute(proc, slot=1)
+    process_worker.stop_all(lab.opts())  # the node stops: slot 1's owed snapshot is written
     again = aolab.Node(store=lab.store)
     assert again.compute(proc, slot=2)["results"]["data"] == "1337"
     assert [r["key"] for r in again.trace.records if r["device"] == "wasm64@1.0"][0] == "normalize"

@@ -61,11 +61,46 @@ def test_a_restarted_node_reloads_from_the_last_snapshot(tmp_path, handle_calls)
     for _ in range(4):
         lab.schedule(proc, {"action": "Ping"})
     lab.compute(proc, slot=2)
+    process_worker.stop_all(lab.opts())  # the node stops: its owed snapshot is written
+    stored = lab.store.read(f"~process@1.0/{aolab.id(proc)}/computed/2")
+    assert "snapshot" in stored and "snapshot" not in lab.store.read(
+        f"~process@1.0/{aolab.id(proc)}/computed/1")  # lazy: only the last one was written
     again = aolab.Node(store=tmp_path / "store")  # a restart: nothing live
     assert process_worker.live(again.opts(), aolab.id(proc)) is None
     assert again.compute(proc, slot=3)["results"]["data"] == "4"
     assert [r["key"] for r in again.trace.records if r["device"] == "wasm64@1.0"][0] == "normalize"
     assert len(handle_calls) == 4  # 3 before the restart, 1 after: no replay
+
+
+def test_a_crashed_node_replays_from_the_last_snapshot_written(tmp_path, handle_calls):
+    lab = aolab.Node(store=tmp_path / "store")
+    proc = counter_process(lab)
+    for _ in range(8):
+        lab.schedule(proc, {"action": "Ping"})
+    computed = lab.compute(proc, slot=6, process_snapshot_lag=4)  # written at slot 3 only
+    key = f"~process@1.0/{aolab.id(proc)}"
+    assert [n for n in range(7) if "snapshot" in lab.store.read(f"{key}/computed/{n}")] == [3]
+    again = aolab.Node(store=tmp_path / "store")  # a crash: the owed snapshot of 6 is lost
+    state = again.compute(proc, slot=7)
+    assert state["results"]["data"] == "8" and len(handle_calls) == 7 + 4  # replays 4-6, then 7
+    fresh = aolab.Node()
+    other = counter_process(fresh)
+    for _ in range(8):
+        fresh.schedule(other, {"action": "Ping"})
+    assert aolab.hashpath(fresh.compute(other, slot=7)) == aolab.hashpath(state)
+    assert computed["results"]["data"] == "7"
+
+
+def test_an_evicted_worker_writes_its_owed_snapshot(monkeypatch):
+    monkeypatch.setattr(process_worker, "MAX_LIVE", 1)
+    lab = aolab.Node()
+    first, second = counter_process(lab, tag="first"), counter_process(lab, tag="second")
+    lab.schedule(first, {"action": "Ping"})
+    lab.compute(first, slot=0)
+    assert "snapshot" not in lab.store.read(f"~process@1.0/{aolab.id(first)}/computed/0")
+    lab.schedule(second, {"action": "Ping"})
+    lab.compute(second, slot=0)  # the first process's worker is evicted
+    assert "snapshot" in lab.store.read(f"~process@1.0/{aolab.id(first)}/computed/0")
 
 
 def test_two_callers_asking_for_different_slots_get_their_own_states(handle_calls):
@@ -137,3 +172,4 @@ def test_a_slot_hashes_neither_the_process_nor_its_message_again(monkeypatch):
     assert len(process) == 1  # the compute call's base (its step's hashpath), not per slot
     assert not [m for m in hashed if m.get("action") == "Ping"]  # the scheduled messages
     assert len(hashed) == 2 + 3  # the compute request, and each slot's assignment once
+    # (a slot's snapshot is lazy: a checkpoint, nothing hashed until it is written)

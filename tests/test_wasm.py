@@ -5,15 +5,15 @@ Each test pins one behaviour; the names follow HyperBEAM's eunit cases
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 
 import pytest
 
 import aolab
 import aolab.data
 import aolab.store
-from aolab import snapshots, wasm_runtime
+from aolab import ids, snapshots, wasm_fastcall, wasm_images, wasm_runtime
 from aolab.errors import DeviceError
+from devices import process_worker
 from aolab.wasm_runtime import Instance, WasmError, load_module
 from devices import json_iface
 
@@ -142,13 +142,13 @@ def test_wasm_process_computes_slots(lab):
 
 def test_compiled_modules_are_cached_by_image_id(tmp_path, monkeypatch):
     monkeypatch.setenv("AOLAB_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(wasm_runtime, "_modules", OrderedDict())
+    monkeypatch.setattr(wasm_images, "_modules", wasm_images.LruCache(4))
     image = aolab.data.wasm("memory64")
     first = load_module(image)
     assert load_module(image) is first
     cached = list((tmp_path / "wasm-modules").glob("*.cwasm"))
     assert [p.name.split("-wasmtime")[0] for p in cached] == [first.image_id]
-    monkeypatch.setattr(wasm_runtime, "_modules", OrderedDict())
+    monkeypatch.setattr(wasm_images, "_modules", wasm_images.LruCache(4))
     reloaded = load_module(image)  # deserialized from the disk cache
     assert reloaded is not first and Instance(reloaded).call("count", []) == [1]
 
@@ -164,7 +164,7 @@ def test_direct_calls_and_signatures():
 def test_fast_and_public_call_paths_agree(monkeypatch, fast):
     """Instance.call uses wasmtime's C API directly, or Func.__call__ when that
     API is not there: the answers and the errors are the same."""
-    monkeypatch.setattr(wasm_runtime, "_FAST", fast)
+    monkeypatch.setattr(wasm_fastcall, "ENABLED", fast and wasm_fastcall.ENABLED)
     fac = Instance(load_module(aolab.data.wasm("fac")))
     assert fac.call("fac", [5.0]) == [120.0] and fac.fuel_used > 0
     trap = Instance(load_module(aolab.data.wasm("trap")))
@@ -424,7 +424,8 @@ def test_snapshot_holds_the_chunks_in_use():
     assert not [n for n in used if 16 <= n < 32]  # page 1 is all zeros
     assert [len(body) for body in snapshot["bodies"]] == [4096] * len(used)
     m.write(150_000, b"\x00")
-    assert 150_000 // 4096 not in snapshots.chunk_numbers(m.snapshot())
+    delta = m.snapshot()  # the next snapshot: the byte that changed, on the first
+    assert delta["base"] == ids.id(snapshot) and delta["delta-bytes"] == b"\x00"
     fresh = Instance(load_module(aolab.data.wasm("memory64")))
     fresh.restore(snapshot)
     assert fresh.size() == 3 * 65536 and fresh.read(150_000, 1) == b"\x07"
@@ -437,16 +438,33 @@ def test_snapshot_holds_the_chunks_in_use():
         m.restore({"body": b"", "pages": 1})  # memory cannot shrink
 
 
-def test_a_snapshot_shares_the_chunks_that_did_not_change():
+def test_a_delta_restores_from_its_base_in_the_store():
     m = Instance(load_module(aolab.data.wasm("memory64")))
     m.malloc(140_000)
-    first = m.snapshot()
+    stored = {}
+    for edit in [(0, b""), (150_000, b"\x07\x08"), (10, b"\x01")]:
+        m.write(*edit)
+        taken = m.snapshot()
+        stored[ids.id(taken)] = taken
+    fresh = Instance(load_module(aolab.data.wasm("memory64")))
+    fresh.restore(taken, load=stored.__getitem__)
+    assert fresh.read(0, fresh.size()) == m.read(0, m.size())
+    with pytest.raises(WasmError, match="restores only with the store its base is in"):
+        Instance(load_module(aolab.data.wasm("memory64"))).restore(taken)
+    with pytest.raises(WasmError, match="base .* cannot be read"):
+        Instance(load_module(aolab.data.wasm("memory64"))).restore(taken, load={}.__getitem__)
+
+
+def test_recover_goes_back_to_the_last_snapshot_even_a_delta():
+    m = Instance(load_module(aolab.data.wasm("memory64")))
+    m.malloc(140_000)
+    m.snapshot()
     m.write(150_000, b"\x07")
-    second = m.snapshot()
-    shared = dict(zip(snapshots.chunk_numbers(first), first["bodies"]))
-    for number, body in zip(snapshots.chunk_numbers(second), second["bodies"]):
-        assert (body is shared.get(number)) == (number != 150_000 // 4096)
-    assert m._tracker.changed_chunks == 1
+    assert "delta-runs" in m.snapshot()
+    before = m.read(0, m.size())
+    m.write(20, b"\x09")  # as a trapped call may leave memory half-written
+    m.recover()
+    assert m.read(0, m.size()) == before
 
 
 def test_a_restored_instance_snapshots_only_what_changed_after():
@@ -509,6 +527,7 @@ def test_snapshot_after_slot_n_restores_on_a_new_node(tmp_path, kind):
     for _ in range(4):
         first.schedule(proc, {"function": "count"})
     first.compute(proc, slot=2)
+    process_worker.stop_all(first.opts())  # the node stops: slot 2's snapshot is written
     stored = first.store.read(f"~process@1.0/{aolab.id(proc)}/computed/2")
     assert stored["snapshot"]["1"]["pages"] == 1
     assert set(stored.get("priv", {})) <= {"hashpath"}  # the instance is never stored
@@ -524,7 +543,8 @@ def test_snapshot_after_slot_n_restores_on_a_new_node(tmp_path, kind):
     from_scratch = fresh.compute(again, slot=3)
     assert from_scratch["results"] == restored["results"]
     assert aolab.hashpath(from_scratch) == aolab.hashpath(restored)
-    assert instance(from_scratch).snapshot() == instance(restored).snapshot()
+    memory = instance(from_scratch).read(0, instance(from_scratch).size())
+    assert memory == instance(restored).read(0, instance(restored).size())
 
 
 def run_counter_process(node):
@@ -618,7 +638,7 @@ def test_json_iface_needs_a_process(lab):
 def test_legacy_exceptions_without_binaryen_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("AOLAB_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("AOLAB_WASM_OPT", str(tmp_path / "no-wasm-opt"))
-    monkeypatch.setattr(wasm_runtime, "_modules", OrderedDict())
+    monkeypatch.setattr(wasm_images, "_modules", wasm_images.LruCache(4))
     with pytest.raises(WasmError, match="legacy WebAssembly exception.*AOLAB_WASM_OPT=.*no-wasm-opt"
                                          ".*is not an executable file.*make setup"):
         load_module(aolab.data.wasm("legacy-exceptions"))

@@ -34,13 +34,16 @@ for _ in range(3):
     lab.schedule(proc, {"action": "Tick"})
 state = lab.compute(proc, slot=2)
 state["results"]["data"], state["results"]["outbox"]["1"]["count"]"""),
-    ("md", """The module's linear memory is process state: each slot's state is stored with a snapshot of
-it, so a node started later restores the memory and carries on."""),
-    ("code", """later = aolab.Node(name="later", store=lab.store)
+    ("md", """The module's linear memory is process state: the stored states carry snapshots of it, so a
+node started later restores the memory and carries on. Snapshots are written lazily, when the live
+instance leaves the node: here the first node stops its processes (`process_worker.stop_all`)."""),
+    ("code", """from devices import process_worker
+process_worker.stop_all(lab.opts())  # slot 2's snapshot is written
+later = aolab.Node(name="later", store=lab.store)
 lab.schedule(proc, {"action": "Tick"})
 later.compute(proc, slot=3)["results"]["data"]"""),
-    ("md", """A snapshot lists the memory's 4 KiB chunks that are not all zeros: their numbers (`chunks`) and
-contents (`bodies`), and the memory's size in 64 KiB `pages`."""),
+    ("md", """The first snapshot written is a *keyframe*: the memory's 4 KiB chunks that are not all zeros,
+their numbers (`chunks`) and contents (`bodies`), and the memory's size in 64 KiB `pages`."""),
     ("code", """sorted(lab.store.read(f"~process@1.0/{aolab.id(proc)}/computed/2")["snapshot"]["3"])"""),
     ("md", """## Fuel: untrusted code cannot run forever
 `loop.wat` exports `spin`, which never returns. Every call gets a budget of instructions (`wasm-fuel`, 10⁹ by
@@ -63,16 +66,23 @@ persists from slot to slot."""),
                  "image": lab.write({"body": aolab.data.aos_image()})})
 for code in ("return 1+1", "x = 41", "return x + 1"):
     lab.schedule(aos, {"action": "Eval", "data": code})
-[lab.compute(aos, slot=n)["results"]["data"] for n in (0, 2)]""", ["requires-tool:aos"]),
-    ("md", """aos's memory is 12.6 MB, about 1.7 MB of it in use. A chunk that did not change since the
-previous slot is the *same* `bytes` object in the slot's snapshot as in the previous one, so a snapshot
-per slot costs only the chunks the slot changed (`aolab.snapshots`)."""),
+[lab.compute(aos, slot=n, process_snapshot_lag=0)["results"]["data"] for n in (0, 2)]""",
+     ["requires-tool:aos"]),
+    ("md", """aos's memory is 12.6 MB, about 1.7 MB of it in use. The first snapshot is a *keyframe*: the
+memory's non-zero 4 KiB chunks. Each later one is a *delta*: the bytes the slot changed, and the ID of
+the snapshot before it (its `base`), so a snapshot per slot costs about what the slot changed
+(`aolab.snapshots`). Restoring one walks the `base` IDs back to the keyframe.
+
+Snapshots are lazy: at each slot the instance only copies its memory aside (a *checkpoint*), and the
+snapshot is written when the process's live instance leaves the node, or once the last one written is
+`process_snapshot_lag` slots old (64 by default; a node that crashes replays from there). The
+`process_snapshot_lag=0` above asks for every slot's snapshot to be written, to look at them here."""),
     ("code", """def snapshot_at(slot):
     return lab.store.read(f"~process@1.0/{aolab.id(aos)}/computed/{slot}")["snapshot"]["3"]
-before = {id(body) for body in snapshot_at(1)["bodies"]}
-chunks = snapshot_at(2)["bodies"]
-new = [body for body in chunks if id(body) not in before]
-len(chunks), len(new), f"{len(new) * 4096 / 1e6:.2f} MB new of {len(chunks) * 4096 / 1e6:.2f} MB" """,
+keyframe, delta = snapshot_at(0), snapshot_at(2)
+stored = len(delta["delta-runs"]) + len(delta["delta-bytes"])
+(delta["base"] == aolab.id(snapshot_at(1)),
+ f"keyframe {len(keyframe['bodies']) * 4096 / 1e6:.2f} MB; slot 2's delta {stored / 1e3:.1f} KB") """,
      ["requires-tool:aos"]),
     ("md", """## On your own
 Call `fac` with `7.0` on `started`, and store the factorial it returns (a float) in `mine`."""),
