@@ -164,7 +164,7 @@ def _fold(state: dict, request: dict, opts):
         if state.get("device-stack") is not raw_stack:  # a device changed the stack
             stack, raw_stack = device_stack(state, opts), state.get("device-stack")
         current = transform(state, name, stack)
-        if _not_answered(current, request, opts):
+        if not_answered(current, request, opts):
             state, index = current, index + 1  # the device does not implement this key
             continue
         try:
@@ -201,7 +201,7 @@ def map_devices(base, request, opts):
     stack = device_stack(base, opts)
     for name in sorted(stack, key=_stack_order):
         current = transform(base, name, stack)
-        if _not_answered(current, request, opts):
+        if not_answered(current, request, opts):
             continue
         try:
             status, result = resolve_status(current, request, opts)
@@ -212,9 +212,10 @@ def map_devices(base, request, opts):
     return "ok", results
 
 
-def _not_answered(message, request, opts) -> bool:
+def not_answered(message, request, opts) -> bool:
     """The device would only read the key from the message, and it is not there:
-    HyperBEAM's ``not_found``, known without running (and recording) the lookup."""
+    HyperBEAM's ``not_found``, known without running (and recording) the lookup.
+    Map mode leaves such a device out (so does :func:`aolab.dist.resolve_sharded`)."""
     key = request.get("path")
     if not isinstance(key, str) or "/" in key or answers(message, key, opts):
         return False
