@@ -33,13 +33,13 @@ at b2743e4a.
 """
 from __future__ import annotations
 
-import base64
 import json
 import urllib.error
 import urllib.request
 
 from . import ids
 from .codecs import ans104, dataitem
+from .codecs.base64url import b64url_decode
 from .errors import AolabError, StoreError
 
 LINK_PROTOCOL = "ao-link"
@@ -139,9 +139,7 @@ def _nodes(gateway: Gateway, data) -> list:
 
 
 def _b64(text) -> bytes:
-    if not text:
-        return b""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return b64url_decode(text) if text else b""
 
 
 class GatewayStore:

@@ -50,6 +50,7 @@ Reference: HyperBEAM src/dev_stack.erl at b2743e4a.
 """
 from __future__ import annotations
 
+from aolab import hashpaths as hp
 from aolab.errors import AolabError, DeviceError, KeyNotFound
 from aolab.message import UNSET, get_key, normalize_key
 from aolab.resolve import answers, resolve_status
@@ -58,8 +59,10 @@ NAME = "stack@1.0"
 DEFAULT_MAX_PASSES = 100
 #: The most devices a stack may hold (node option ``max_stack_devices``).
 DEFAULT_MAX_DEVICES = 1_000
-#: Keys of a keyed ``device-stack`` that are not devices (HyperBEAM's AO_CORE_KEYS).
-CORE_KEYS = frozenset(("path", "device", "priv", "commitments", "hashpath"))
+#: Keys of a keyed ``device-stack`` that are not devices: AO-Core's core keys
+#: (HyperBEAM's AO_CORE_KEYS, :data:`aolab.hashpaths.CORE_KEYS`), and the stack
+#: message's own ``device`` and ``commitments`` (aolab: a signed stack names no such device).
+CORE_KEYS = hp.CORE_KEYS | {"device", "commitments"}
 
 
 def info(base):

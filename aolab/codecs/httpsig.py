@@ -56,6 +56,7 @@ import re
 
 from ..errors import CommitmentError, EncodingError
 from . import structured
+from .base64url import b64url  # noqa: F401 - public here too
 from .structured import sf_string
 
 MAX_HEADER_LENGTH = 4096
@@ -65,10 +66,6 @@ DERIVED_COMPONENTS = frozenset(("method", "target-uri", "authority", "scheme", "
 STRIPPED = ("commitments", "signature", "signature-input", "priv")
 HMAC_PARAMS = b';alg="hmac-sha256";keyid="ao"'
 ID_LENGTHS = (32, 42, 43)
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 # -- TABM -> HTTP message ------------------------------------------------------

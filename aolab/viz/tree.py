@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from .. import ids
+
 VIEWS = ("full", "summary", "window", "depth")
 HIGHLIGHT = "#d62728"
 SHAPES = {"message": "box", "value": "ellipse", "error": "octagon", "summary": "box3d"}
@@ -67,9 +69,7 @@ def short_hashpath(hashpath) -> str:
     >>> short_hashpath(None)
     '(unhashed)'
     """
-    if not isinstance(hashpath, str):
-        return "(unhashed)"
-    return "/".join(f"{p[:6]}.." if len(p) == 43 else p for p in hashpath.split("/"))
+    return ids.short_hashpath(hashpath, head=6, tail=0)
 
 
 def preview(value, limit: int = 40) -> str:
@@ -307,6 +307,8 @@ def tree_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int 
     """Like :func:`to_dot`, but return a :class:`TreeDot` (text, view drawn, counts).
 
     >>> import networkx as nx
+
+from .. import ids
     >>> tree_dot(nx.DiGraph()).drawn
     0
     """
