@@ -41,6 +41,7 @@ from . import ids
 from .codecs import ans104, dataitem
 from .codecs.base64url import b64url_decode
 from .errors import AolabError, StoreError
+from .store import Store
 
 LINK_PROTOCOL = "ao-link"
 ITEM_FIELDS = "id signature anchor recipient owner { key address } tags { name value }"
@@ -142,7 +143,7 @@ def _b64(text) -> bytes:
     return b64url_decode(text) if text else b""
 
 
-class GatewayStore:
+class GatewayStore(Store):
     """A store on an Arweave gateway: publish signed messages, read them back verified.
 
     Parameters
@@ -292,12 +293,6 @@ class GatewayStore:
 
     fetch = read  # what aolab.verify asks a source for
 
-    def __contains__(self, key: str) -> bool:
-        try:
-            self.read(key)
-            return True
-        except StoreError:
-            return False
 
 
 def ans104_unsigned_id(message: dict) -> str:
