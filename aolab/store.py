@@ -449,6 +449,10 @@ class StoreChain(Store):
     def write_step(self, *args, **kwargs) -> None:
         self.stores[0].write_step(*args, **kwargs)
 
+    def exclusive(self):
+        """The exclusive block of the first store (the one written to)."""
+        return self.stores[0].exclusive()
+
     def read(self, key: str) -> dict:
         """The message under *key* from the first store that has it (cached in the first)."""
         misses = []
