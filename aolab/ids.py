@@ -140,6 +140,12 @@ def is_id(value) -> bool:
     return isinstance(value, str) and len(value) == 43 and _CANONICAL_ID.match(value) is not None
 
 
+def address_of(modulus: bytes) -> str:
+    """The address of an RSA public key: the SHA-256 of its modulus ``n``
+    (big-endian bytes), base64url, as Arweave and HyperBEAM name a wallet."""
+    return b64url(hashlib.sha256(modulus).digest())
+
+
 def short_id(value: str, head: int = 5, tail: int = 5) -> str:
     """``abcde..vwxyz``: a 43-character ID shortened for display (other values pass through).
 

@@ -202,18 +202,18 @@ class Node:
         hooks = self.config.get("on") or {}
         request = _resolve.as_request(request)
         if request.get("commitments"):
-            from .codecs import httpsig
+            from . import signing
             try:
-                found = httpsig.verified_signers(request)
+                found = signing.verified_signers(request)
             except (AolabError, TypeError, ValueError, AttributeError, KeyError, IndexError,
                     RecursionError):  # commitments that are not commitments verify nothing
                 found = None
             if found is None:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
             # A signature vouches only for the keys it covers: act on those alone.
-            request = httpsig.only_signed(request)
+            request = signing.only_signed(request)
             options.setdefault("signers", found)
-            options.setdefault("signed-keys", httpsig.signed_keys(request))
+            options.setdefault("signed-keys", signing.signed_keys(request))
         if hooks.get("request"):
             status, hooked = self._hook("request", hooks["request"], base, request, options)
             if status != "ok":
@@ -244,9 +244,9 @@ class Node:
         """*message* signed by this node's wallet; a result this node computed
         (its store holds it under its hashpath) is kept there signed.  A hashpath
         the message merely claims is never written to."""
-        from .codecs import httpsig
+        from . import signing
 
-        signed = httpsig.sign(message, self.wallet)
+        signed = signing.sign(message, self.wallet)
         priv = message.get("priv")
         hashpath = priv.get("hashpath") if isinstance(priv, dict) else None
         if isinstance(hashpath, str) and _resolve.holds_result(self.store, hashpath, message):

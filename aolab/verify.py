@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import hashpaths as hp
-from . import ids
+from . import ids, signing
 from .codecs import httpsig
 from .errors import AolabError, StoreError
 from .store import storable
@@ -268,7 +268,7 @@ def verify_branch(result, proof: dict, node=None) -> Report:
 def _fetcher(node, result, source):
     if source is not None:
         return source.fetch
-    found = httpsig.signers(result) if isinstance(result, dict) and result.get("commitments") else []
+    found = signing.signers(result) if isinstance(result, dict) and result.get("commitments") else []
     signer = found[0] if found else None
     holder = node.network.find(signer) if signer else None
     if holder is not None:

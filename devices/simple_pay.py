@@ -32,7 +32,7 @@ Reference: HyperBEAM src/dev_simple_pay.erl at b2743e4a.
 from __future__ import annotations
 
 from aolab import singleton
-from aolab.codecs.httpsig import signers
+from aolab.signing import signers
 from aolab.errors import DeviceError, StoreError
 from aolab.resolve import node_option
 

@@ -30,6 +30,7 @@ Reference: HyperBEAM ``src/dev_codec_structured.erl``,
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import sys
 
@@ -407,3 +408,45 @@ def from_tabm(tabm: dict) -> dict:
         else:
             out[key] = decode_value(kind, as_binary(value))
     return out
+
+
+# -- dictionary entries (signature and signature-input fields) ----------------------
+
+def dictionary_entries(text: str) -> dict:
+    """``{name: serialised value}`` of a structured-field dictionary, each value
+    kept as written (RFC 8941; what ``signature`` and ``signature-input`` hold).
+
+    >>> dictionary_entries('a=("x" "y");alg="z", b=:AA==:')
+    {'a': '("x" "y");alg="z"', 'b': ':AA==:'}
+    """
+    return dict(_dictionary_entries(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _dictionary_entries(text: str) -> tuple:
+    out, rest = {}, text
+    while rest:
+        name, sep, rest = rest.partition("=")
+        if not sep:
+            raise EncodingError(f"malformed structured-field dictionary {text[:60]!r}")
+        end = _entry_end(rest)
+        out[name.strip()] = rest[:end]
+        rest = rest[end:].lstrip(", ")
+    return tuple(out.items())
+
+
+_ENTRY_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[(),]', re.S)
+
+
+def _entry_end(text: str) -> int:
+    """Where one dictionary value ends (the next top-level ``, ``)."""
+    depth = 0
+    for token in _ENTRY_TOKENS.finditer(text):
+        mark = token.group()
+        if mark == "(":
+            depth += 1
+        elif mark == ")":
+            depth -= 1
+        elif mark == "," and depth == 0:
+            return token.start()
+    return len(text)
