@@ -241,10 +241,7 @@ def verify_branch(result, proof: dict, node=None) -> Report:
         return refused("the proof holds no first message and requests to re-execute")
     try:
         origin = checked_message(proof["origin-message"], proof.get("origin"))
-        alg = hp.algorithm_of(origin)
-        folded = ids.id(origin)
-        for request in requests:
-            folded = hp.join(folded, hp.request_part(public_message(request)), alg)
+        folded = _folded(origin, requests)
     except (AolabError, RecursionError) as exc:
         return refused(f"the proof's inputs are not what it names: {exc}")
     if folded != hashpath:
@@ -263,6 +260,15 @@ def verify_branch(result, proof: dict, node=None) -> Report:
         return refused("re-executing the branch gives another result", len(requests) - 1,
                        len(requests) - 1)
     return Report(True, len(requests), hashpath)
+
+
+def _folded(origin: dict, requests: list) -> str:
+    """The hashpath of applying *requests* in turn to *origin*."""
+    alg = hp.algorithm_of(origin)
+    folded = ids.id(origin)
+    for request in requests:
+        folded = hp.join(folded, hp.request_part(public_message(request)), alg)
+    return folded
 
 
 def _fetcher(node, result, source):

@@ -181,10 +181,8 @@ def _fold(state: dict, request: dict, opts):
             return _stack_error(state, request, name, exc, opts)
         if status == "ok" and isinstance(result, dict):
             state, index = result, index + 1
-        elif status == "ok":
-            return "ok", result  # a plain value ends the stack
-        elif status == "skip" and isinstance(result, dict):
-            return "ok", result
+        elif status == "ok" or (status == "skip" and isinstance(result, dict)):
+            return "ok", result  # a plain value ends the stack; skip ends this pass
         elif status == "pass" and isinstance(result, dict):
             if not allow_multipass:
                 return "ok", result

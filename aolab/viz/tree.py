@@ -240,13 +240,9 @@ def _detail(graph, edges, hl_steps, hl_nodes, links, view, *, isolated=False,
     plan = _Plan(view)
     names: dict = {}
     roots = [0]
-    info = steps_info if steps_info is not None else {
-        d.get("step"): (d.get("parent"), d.get("device"), d.get("key")) for _, _, d in edges}
+    info = steps_info if steps_info is not None else _steps_info(edges)
     nodes_of = graph.nodes
-    made_by = {}  # result node -> the base of the step that produced it
-    for u, v, d in edges:
-        if nodes_of[v].get("step") == d.get("step"):
-            made_by.setdefault(v, u)
+    made_by = _made_by(nodes_of, edges)
 
     def name_of(node) -> str:
         name = names.get(node)
@@ -279,6 +275,20 @@ def _detail(graph, edges, hl_steps, hl_nodes, links, view, *, isolated=False,
             name_of(node)
     plan.label = f"{plural(len(edges), 'step')}, {plural(len(names), 'message')}"
     return plan
+
+
+def _steps_info(edges) -> dict:
+    """Step -> ``(parent, device, key)``, from the edges drawn."""
+    return {d.get("step"): (d.get("parent"), d.get("device"), d.get("key")) for _, _, d in edges}
+
+
+def _made_by(nodes_of, edges) -> dict:
+    """Result node -> the base of the step that produced it."""
+    made_by = {}
+    for u, v, d in edges:
+        if nodes_of[v].get("step") == d.get("step"):
+            made_by.setdefault(v, u)
+    return made_by
 
 
 def _add_cluster(plan, outer, info) -> None:
@@ -492,7 +502,30 @@ def _int_or_small(step):
 
 
 def _summary_plan(graph, tally, alias, by) -> _Plan:
-    count, errors, first, last = (tally[k] for k in ("count", "errors", "first", "last"))
+    count = tally["count"]
+    flows, calls, inputs = _summary_flows(graph, tally, alias)
+    plan = _Plan("summary")
+    ordered = sorted(count, key=lambda g: (_step_key({"step": tally["first"][g]}), str(g)))
+    names = {"inputs": "inputs", **{g: f"g{i}" for i, g in enumerate(ordered)}}
+    if inputs:
+        plan.nodes["inputs"] = {"label": plural(len(inputs), "input message"), "shape": "box",
+                                "style": "rounded,filled,bold", "fillcolor": "#ffffff",
+                                "tooltip": "messages no recorded step produced", "id": "inputs"}
+    for group in ordered:
+        plan.nodes[names[group]] = _group_node(group, tally, names[group])
+        plan.devices.add(group[0])
+    plan.kinds.add("summary")
+    _summary_edges(plan, flows, calls, ordered, names)
+    steps = sum(count.values())
+    steps, groups = plural(steps, "step"), plural(len(count), "group")
+    plan.label = f"summary by {by}: {steps} in {groups}"
+    plan.notes.append(f"summary: {steps} shown as {groups} by {by}")
+    return plan
+
+
+def _summary_flows(graph, tally, alias) -> tuple[dict, dict, set]:
+    """Steps from group to group (``flows``), steps run inside a group's steps
+    (``calls``), and the input messages no recorded step produced."""
     produced, group_of_step, by_key = tally["produced"], tally["group_of_step"], tally["by_key"]
     flows, calls, inputs = {}, {}, set()
     for u, _, d in graph.edges(data=True):
@@ -506,29 +539,23 @@ def _summary_plan(graph, tally, alias, by) -> _Plan:
             source = alias.get(source, source)
         flows[(source, group)] = flows.get((source, group), 0) + 1
         parent = d.get("parent")
-        if parent is not None:
-            outer = group_of_step.get(parent)
-            if outer is not None:
-                outer = alias.get(outer, outer)
-                calls[(outer, group)] = calls.get((outer, group), 0) + 1
-    plan = _Plan("summary")
-    ordered = sorted(count, key=lambda g: (_step_key({"step": first[g]}), str(g)))
-    names = {"inputs": "inputs", **{g: f"g{i}" for i, g in enumerate(ordered)}}
-    if inputs:
-        plan.nodes["inputs"] = {"label": plural(len(inputs), "input message"), "shape": "box",
-                                "style": "rounded,filled,bold", "fillcolor": "#ffffff",
-                                "tooltip": "messages no recorded step produced", "id": "inputs"}
-    for group in ordered:
-        device, key = group
-        label = f"{device}\n{key}\n{plural(count[group], 'step')}" + (
-            f"\n{errors[group]:,} not ok" if errors[group] else "")
-        plan.nodes[names[group]] = {
-            "label": label, "shape": SHAPES["summary"], "style": "filled",
+        outer = group_of_step.get(parent) if parent is not None else None
+        if outer is not None:
+            outer = alias.get(outer, outer)
+            calls[(outer, group)] = calls.get((outer, group), 0) + 1
+    return flows, calls, inputs
+
+
+def _group_node(group, tally, name: str) -> dict:
+    (device, key), count, errors = group, tally["count"][group], tally["errors"][group]
+    label = f"{device}\n{key}\n{plural(count, 'step')}" + (f"\n{errors:,} not ok" if errors else "")
+    return {"label": label, "shape": SHAPES["summary"], "style": "filled",
             "fillcolor": device_colour(device),
-            "tooltip": f"{plural(count[group], 'step')} of {device} {key} (steps {first[group]} to "
-                       f"{last[group]})", "id": names[group]}
-        plan.devices.add(device)
-    plan.kinds.add("summary")
+            "tooltip": f"{plural(count, 'step')} of {device} {key} (steps {tally['first'][group]} "
+                       f"to {tally['last'][group]})", "id": name}
+
+
+def _summary_edges(plan: _Plan, flows: dict, calls: dict, ordered: list, names: dict) -> None:
     rank = {"inputs": -1, **{g: i for i, g in enumerate(ordered)}}
     for (source, group), n in sorted(flows.items(), key=lambda f: (rank[f[0][0]], rank[f[0][1]])):
         plan.edges.append((names[source], names[group],
@@ -541,11 +568,6 @@ def _summary_plan(graph, tally, alias, by) -> _Plan:
                             "fontcolor": "#1f77b4", "constraint": "false",
                             "tooltip": f"{plural(n, 'step')} of {_group_text(group)} ran inside "
                                        f"{_group_text(outer)} steps"}))
-    steps = sum(count.values())
-    steps, groups = plural(steps, "step"), plural(len(count), "group")
-    plan.label = f"summary by {by}: {steps} in {groups}"
-    plan.notes.append(f"summary: {steps} shown as {groups} by {by}")
-    return plan
 
 
 def _group_text(group, prefix: str = "") -> str:
