@@ -362,12 +362,12 @@ def _link_result(raw, base, request, key, answering, device_value, opts):
                 base = caller_base(base, opts)
             base_hp, part = _hashpath_inputs(base, request, device_value, opts)
             if base_hp is not None:
-                result_hp = hp.join(base_hp, part, hp.algorithm_of(base))
+                result_hp = hp.join(base_hp, part, _alg(base))
                 value = with_hashpath(value, result_hp)
                 store = opts.get("store")
                 if store is not None and status == "ok":
                     store.write_step(result_hp, value, base_hp, base, part, request,
-                                     hp.compress(result_hp, hp.algorithm_of(base)))
+                                     hp.compress(result_hp, _alg(base)))
         elif status != "ok" and isinstance(value.get("priv"), dict) and "hashpath" in value["priv"]:
             value = without_hashpath(value)
     return status, value, result_hp
@@ -448,6 +448,10 @@ def holds_function(value, _depth: int = 0) -> bool:
     return False
 
 
+def _alg(base: dict) -> str:
+    return hp.algorithm_of(base) if "hashpath-alg" in base else hp.DEFAULT_ALG
+
+
 def _fail(listener, step, error) -> None:
     if listener is not None and step is not None:
         listener.step_failed(StepFailed(step, error))
@@ -490,7 +494,9 @@ def _describe_request(request) -> str:
 
 
 def _short(hashpath) -> str:
-    return ids.short_hashpath(hashpath or None, unhashed="<unhashed message>")
+    if not hashpath:
+        return "<unhashed message>"
+    return "/".join(ids.short_id(p) if len(p) == 43 else p for p in hashpath.split("/"))
 
 
 _REPR = reprlib.Repr()

@@ -151,7 +151,7 @@ class Trace(Recorder):
         else:
             kind = "message" if isinstance(value, dict) else "value"
             if result_hp is None and base_hp is not None and kind == "value":
-                record["hashpath"] = hp.join(base_hp, part, hp.algorithm_of(base_message))
+                record["hashpath"] = hp.join(base_hp, part, _alg(base_message))
             result_key = record["hashpath"] or f"unhashed:{step}:result"
         record["result"] = result_key
         existing = graph.nodes.get(result_key)
@@ -209,6 +209,12 @@ def _hashpath_inputs(base, request):
         return hp.hashpath_of(base), part
     except AolabError:
         return None, part
+
+
+def _alg(base) -> str:
+    if isinstance(base, dict) and "hashpath-alg" in base:
+        return hp.algorithm_of(base)
+    return hp.DEFAULT_ALG
 
 
 def _device_of(message) -> str | None:
