@@ -7,7 +7,7 @@ from aolab import dist
 from aolab.verify import Report
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PURE_CODECS = ("base64url.py", "structured.py", "httpsig.py", "httpsig_conv.py")
+PURE_CODECS = ("base64url.py", "structured.py", "signature_fields.py", "httpsig.py", "httpsig_conv.py")
 NOT_BELOW_A_CODEC = {"wallet", "node", "signing", "resolve", "trace", "store", "registry"}
 
 

@@ -53,13 +53,13 @@ Reference: HyperBEAM ``src/dev_codec_httpsig.erl`` and
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac as _hmac
 
 from ..errors import CommitmentError, EncodingError
 from . import structured
 from .base64url import b64url, b64url_decode  # noqa: F401 - b64url public here too
+from .signature_fields import parse_signature_input, signature_entries, signature_name  # noqa: F401
 from .structured import sf_string
 
 MAX_HEADER_LENGTH = 4096
@@ -279,23 +279,13 @@ def _hmac_commitment(signed: dict) -> dict:
     for commitment in signed.values():
         if not isinstance(commitment, dict) or "signature-input" not in commitment:
             continue
-        sigs.update(_sf_entries(commitment.get("signature")))
-        inputs.update(_sf_entries(commitment["signature-input"]))
+        sigs.update(signature_entries(commitment.get("signature")))
+        inputs.update(signature_entries(commitment["signature-input"]))
     if not inputs:
         return dict(HMAC_COMMITMENT)
     return {"alg": HMAC_ALG, "commitment-device": DEVICE,
             "signature": ", ".join(f"{k}={sigs[k]}" for k in sorted(sigs)),
             "signature-input": ", ".join(f"{k}={inputs[k]}" for k in sorted(inputs))}
-
-
-def _sf_entries(text) -> dict:
-    """``{name: serialised value}`` of a signature or signature-input dictionary."""
-    if not isinstance(text, str):
-        raise CommitmentError(f"a signature field must be text, not {type(text).__name__}")
-    try:
-        return structured.dictionary_entries(text)
-    except EncodingError as exc:
-        raise CommitmentError(f"malformed signature dictionary: {exc}") from None
 
 
 def _hmac_identifiers(commitment: dict):
@@ -304,46 +294,11 @@ def _hmac_identifiers(commitment: dict):
     text = commitment.get("signature-input")
     if text is None:
         return None
-    entries = _sf_entries(text)
+    entries = signature_entries(text)
     first = sorted(entries)[0] if entries else None
     if first is None:
         return None
     return parse_signature_input(f"{first}={entries[first]}")[1]
-
-
-def signature_name(address: str) -> str:
-    """``http-sig-<hex of bytes 1..8 of the address>`` (HyperBEAM's signature label)."""
-    from ..ids import native_id
-    return "http-sig-" + native_id(address)[1:9].hex()
-
-
-def parse_signature_input(text: str) -> tuple[str, list, dict, bytes]:
-    """``(name, identifiers, params, inner bytes)`` of a one-entry signature-input."""
-    if not isinstance(text, (str, bytes)):
-        raise CommitmentError(f"signature-input must be text, not {type(text).__name__}")
-    name, identifiers, params, inner = _parse_signature_input(text)
-    return name, list(identifiers), dict(params), inner
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_signature_input(text) -> tuple:
-    raw = text.encode() if isinstance(text, str) else bytes(text)
-    name, sep, inner = raw.partition(b"=")
-    if not sep or not inner.startswith(b"(") or b")" not in inner:
-        raise CommitmentError(f"malformed signature-input {raw[:60]!r}")
-    close = inner.index(b")")
-    identifiers = [i.decode() for i in structured.parse_sf_string_list(inner[1:close].replace(b'" "', b'", "'))] \
-        if close > 1 else []
-    params, rest = {}, inner[close + 1:]
-    while rest.startswith(b";"):
-        eq = rest.index(b"=")
-        key = rest[1:eq].decode()
-        value, end = structured.parse_sf_string(rest, eq + 1)
-        params[key] = value.decode()
-        rest = rest[end:]
-    if rest.strip():
-        raise CommitmentError(f"malformed signature-input parameters {rest[:40]!r}")
-    return name.decode(), tuple(identifiers), tuple(params.items()), inner
 
 
 # -- checking commitments ------------------------------------------------------------
@@ -500,7 +455,7 @@ def committed_keys(message: dict, commitment_ids=None) -> list:
 
 
 def _keys_of_signature(http: dict, signature_input: str) -> list:
-    entries = _sf_entries(signature_input)
+    entries = signature_entries(signature_input)
     first = sorted(entries)[0]
     identifiers = parse_signature_input(f"{first}={entries[first]}")[1]
     signed = ["signature", "signature-input"] + [i[1:] if i.startswith("@") else i for i in identifiers]
@@ -550,7 +505,7 @@ def is_hmac(commitment) -> bool:
     return isinstance(commitment, dict) and commitment.get("alg") == HMAC_ALG
 
 
-_commitments, _is_hmac = commitments_of, is_hmac  # the names other modules used
+_commitments, _is_hmac, _sf_entries = commitments_of, is_hmac, signature_entries  # old names
 
 #: Names that moved to :mod:`aolab.signing` (signing with a wallet, what a node acts on),
 #: still importable from here (loaded on first use, so the codec imports no wallet).
