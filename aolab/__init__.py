@@ -12,7 +12,7 @@ the same keys, the same semantics and byte-for-byte the same IDs and hashpaths.
 """
 from __future__ import annotations
 
-from . import errors, singleton, wallet
+from . import errors, signing, singleton, wallet  # signing: the codec's RSA check
 from . import data  # noqa: F401 - aolab.data.wasm(name): the WebAssembly fixtures in data/wasm
 from .hashpaths import hashpath_of, next_hashpath, verify_hashpath
 from .ids import human_id, is_id, native_id, short_id

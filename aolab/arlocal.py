@@ -19,7 +19,6 @@ after the round trip.
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
 import hashlib
 import json
@@ -34,7 +33,8 @@ import time
 
 from . import tools
 from .codecs import dataitem
-from .codecs.dataitem import b64url, deep_hash
+from .codecs.base64url import b64url, b64url_decode
+from .codecs.dataitem import deep_hash
 from .errors import StoreError
 from .gateway import Gateway
 
@@ -168,7 +168,7 @@ def layer1_transaction(wallet, data: bytes, anchor: str, tags) -> dict:
 
 
 def _b64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)) if text else b""
+    return b64url_decode(text) if text else b""
 
 
 def data_root(data: bytes) -> bytes:

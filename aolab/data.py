@@ -36,8 +36,8 @@ def wat(name: str) -> str:
     return file.read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=64)
 def wasm(name: str) -> bytes:
-    """``data/wasm/<name>.wat`` compiled to a binary module (cached)."""
+    """``data/wasm/<name>.wat`` compiled to a binary module (the last 64 cached)."""
     import wasmtime
     return bytes(wasmtime.wat2wasm(wat(name)))

@@ -33,14 +33,15 @@ at b2743e4a.
 """
 from __future__ import annotations
 
-import base64
 import json
 import urllib.error
 import urllib.request
 
 from . import ids
 from .codecs import ans104, dataitem
+from .codecs.base64url import b64url_decode
 from .errors import AolabError, StoreError
+from .store import Store
 
 LINK_PROTOCOL = "ao-link"
 ITEM_FIELDS = "id signature anchor recipient owner { key address } tags { name value }"
@@ -139,12 +140,10 @@ def _nodes(gateway: Gateway, data) -> list:
 
 
 def _b64(text) -> bytes:
-    if not text:
-        return b""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return b64url_decode(text) if text else b""
 
 
-class GatewayStore:
+class GatewayStore(Store):
     """A store on an Arweave gateway: publish signed messages, read them back verified.
 
     Parameters
@@ -294,12 +293,6 @@ class GatewayStore:
 
     fetch = read  # what aolab.verify asks a source for
 
-    def __contains__(self, key: str) -> bool:
-        try:
-            self.read(key)
-            return True
-        except StoreError:
-            return False
 
 
 def ans104_unsigned_id(message: dict) -> str:

@@ -33,12 +33,11 @@ at b2743e4a.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 
 from .codecs import httpsig
+from .codecs.base64url import b64url, b64url_decode
 from .errors import EncodingError
 
 _builtin_id = id
@@ -115,7 +114,7 @@ def human_id(native: bytes) -> str:
         return native
     if len(native) != 32:
         raise EncodingError(f"a native ID has 32 bytes, not {len(native)}")
-    return base64.urlsafe_b64encode(native).rstrip(b"=").decode("ascii")
+    return b64url(native)
 
 
 def native_id(human) -> bytes:
@@ -124,10 +123,7 @@ def native_id(human) -> bytes:
         return human
     if not isinstance(human, str) or len(human) != 43:
         raise EncodingError(f"{human!r} is not a 43-character ID")
-    try:
-        return base64.urlsafe_b64decode(human + "=")
-    except (binascii.Error, ValueError):
-        raise EncodingError(f"{human!r} is not base64url") from None
+    return b64url_decode(human)
 
 
 #: 43 base64url characters in canonical form: the last one carries 4 bits and two zero bits.
@@ -144,8 +140,30 @@ def is_id(value) -> bool:
     return isinstance(value, str) and len(value) == 43 and _CANONICAL_ID.match(value) is not None
 
 
-def short_id(value: str) -> str:
-    """``abcde..vwxyz``: a 43-character ID shortened for display."""
+def address_of(modulus: bytes) -> str:
+    """The address of an RSA public key: the SHA-256 of its modulus ``n``
+    (big-endian bytes), base64url, as Arweave and HyperBEAM name a wallet."""
+    return b64url(hashlib.sha256(modulus).digest())
+
+
+def short_id(value: str, head: int = 5, tail: int = 5) -> str:
+    """``abcde..vwxyz``: a 43-character ID shortened for display (other values pass through).
+
+    >>> short_id("IWV-hhDDniPojOzgFci52JHPXF6Oy5ckjr3lQslz9Mc"), short_id("add")
+    ('IWV-h..lz9Mc', 'add')
+    """
     if isinstance(value, str) and len(value) == 43:
-        return f"{value[:5]}..{value[-5:]}"
+        return f"{value[:head]}..{value[len(value) - tail:]}"
     return value
+
+
+def short_hashpath(hashpath, head: int = 5, tail: int = 5, unhashed: str = "(unhashed)") -> str:
+    """A hashpath with each of its IDs shortened by :func:`short_id`; *unhashed*
+    when there is no hashpath.
+
+    >>> short_hashpath("IWV-hhDDniPojOzgFci52JHPXF6Oy5ckjr3lQslz9Mc/add", head=6, tail=0)
+    'IWV-hh../add'
+    """
+    if not isinstance(hashpath, str):
+        return unhashed
+    return "/".join(short_id(part, head, tail) for part in hashpath.split("/"))

@@ -25,10 +25,11 @@ shape of an AO ID): a request that names a model ID names the exact weights.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import pathlib
+
+from .codecs.base64url import b64url
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "llm" / "corpus.txt"
@@ -45,7 +46,7 @@ def model_id(path) -> str:
     with open(path, "rb") as file:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+    return b64url(digest.digest())
 
 
 def model_dir() -> pathlib.Path:

@@ -44,7 +44,7 @@ import lmdb
 
 from . import ids
 from .errors import StoreError
-from .store import encode_value, storable
+from .store import Store, encode_value, storable
 
 #: ``bytes`` values from this size on are kept once, by their SHA-256.
 BLOB_MIN = 1024
@@ -83,7 +83,7 @@ def _release(root: pathlib.Path) -> None:
             found[0].close()
 
 
-class LmdbStore:
+class LmdbStore(Store):
     """A store in an LMDB environment in the folder *root* (created when missing).
 
     Parameters
@@ -190,13 +190,6 @@ class LmdbStore:
         if ids.is_id(key) and self._index_pending():
             return self.read(key)
         raise StoreError(f"no message stored under {key!r}", key=key)
-
-    def __contains__(self, key: str) -> bool:
-        try:
-            self.read(key)
-            return True
-        except StoreError:
-            return False
 
     def __len__(self) -> int:
         with self._txn(False) as txn:

@@ -34,24 +34,31 @@ class Network:
 
     A node joins its network when it is made; ``fetch`` asks the others for a
     message by ID or hashpath, ``find`` looks a node up by name or wallet
-    address.  Nodes are held weakly: a node nobody uses leaves by itself.
+    address.  Nodes are held weakly: a node nobody uses leaves by itself (so
+    :data:`DEFAULT_NETWORK` keeps no node alive).  Two nodes may share a name:
+    both stay reachable by ``fetch``; ``find`` gives the one that joined last.
     """
 
     def __init__(self):
-        self._nodes: "weakref.WeakValueDictionary[str, Node]" = weakref.WeakValueDictionary()
+        #: ``(name, joined) -> node``, weakly: ``joined`` counts joins, so names may repeat.
+        self._nodes: "weakref.WeakValueDictionary[tuple, Node]" = weakref.WeakValueDictionary()
+        self._joined = 0
 
     def join(self, node: "Node") -> None:
-        self._nodes[node.name] = node
+        self._joined += 1
+        self._nodes[(node.name, self._joined)] = node
 
     def nodes(self) -> list:
-        return [self._nodes[name] for name in sorted(self._nodes)]
+        """The nodes alive, by name, then in the order they joined."""
+        return [node for _key, node in sorted(self._nodes.items(), key=lambda item: item[0])]
 
     def find(self, name_or_address: str):
-        """The node with this name or operator address, or None."""
-        node = self._nodes.get(name_or_address)
-        if node is not None:
-            return node
-        for candidate in self.nodes():
+        """The node with this name (the last to join) or operator address, or None."""
+        alive = self.nodes()
+        for candidate in reversed(alive):
+            if candidate.name == name_or_address:
+                return candidate
+        for candidate in alive:
             if candidate.address == name_or_address:
                 return candidate
         return None
@@ -195,18 +202,18 @@ class Node:
         hooks = self.config.get("on") or {}
         request = _resolve.as_request(request)
         if request.get("commitments"):
-            from .codecs import httpsig
+            from . import signing
             try:
-                found = httpsig.verified_signers(request)
+                found = signing.verified_signers(request)
             except (AolabError, TypeError, ValueError, AttributeError, KeyError, IndexError,
                     RecursionError):  # commitments that are not commitments verify nothing
                 found = None
             if found is None:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
             # A signature vouches only for the keys it covers: act on those alone.
-            request = httpsig.only_signed(request)
+            request = signing.only_signed(request)
             options.setdefault("signers", found)
-            options.setdefault("signed-keys", httpsig.signed_keys(request))
+            options.setdefault("signed-keys", signing.signed_keys(request))
         if hooks.get("request"):
             status, hooked = self._hook("request", hooks["request"], base, request, options)
             if status != "ok":
@@ -237,9 +244,9 @@ class Node:
         """*message* signed by this node's wallet; a result this node computed
         (its store holds it under its hashpath) is kept there signed.  A hashpath
         the message merely claims is never written to."""
-        from .codecs import httpsig
+        from . import signing
 
-        signed = httpsig.sign(message, self.wallet)
+        signed = signing.sign(message, self.wallet)
         priv = message.get("priv")
         hashpath = priv.get("hashpath") if isinstance(priv, dict) else None
         if isinstance(hashpath, str) and _resolve.holds_result(self.store, hashpath, message):

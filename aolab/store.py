@@ -65,7 +65,27 @@ def _public(value, _depth: int = 0):
     return value
 
 
-class MemoryStore:
+class Store:
+    """What every store shares: ``key in store`` is a ``read`` that succeeds.
+
+    A store defines ``read(id_or_hashpath)``, raising :class:`StoreError` for a
+    key it does not hold; one that can answer without reading overrides
+    ``__contains__`` (:class:`DiskStore` looks for the file).
+    """
+
+    def read(self, key: str) -> dict:
+        """The message stored under *key* (an ID or a hashpath); each store defines it."""
+        raise NotImplementedError(f"{type(self).__name__} defines no read()")
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            self.read(key)
+            return True
+        except StoreError:
+            return False
+
+
+class MemoryStore(Store):
     """An in-memory store (a node's default)."""
 
     def __init__(self):
@@ -129,20 +149,13 @@ class MemoryStore:
             raise StoreError(f"no message stored under {key!r}", key=key)
         return found
 
-    def __contains__(self, key: str) -> bool:
-        try:
-            self.read(key)
-            return True
-        except StoreError:
-            return False
-
     def _index(self) -> None:
         pending, self._unindexed = self._unindexed, []
         for message in pending:
             self._by_id.setdefault(ids.id(message), message)
 
 
-class DiskStore:
+class DiskStore(Store):
     """A store in a folder; safe against interrupted writes and corruption.
 
     Parameters
@@ -401,7 +414,7 @@ def _message_id(message: dict, file) -> str:
         raise StoreError(f"store file {file} is corrupted: its message has no ID") from None
 
 
-class StoreChain:
+class StoreChain(Store):
     """Stores tried in order, as HyperBEAM's store list (``hb_store``).
 
     Writes go to the first store; a read tries each store in turn and copies a
@@ -435,6 +448,10 @@ class StoreChain:
 
     def write_step(self, *args, **kwargs) -> None:
         self.stores[0].write_step(*args, **kwargs)
+
+    def exclusive(self):
+        """The exclusive block of the first store (the one written to)."""
+        return self.stores[0].exclusive()
 
     def read(self, key: str) -> dict:
         """The message under *key* from the first store that has it (cached in the first)."""

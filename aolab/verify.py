@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import hashpaths as hp
-from . import ids
+from . import ids, signing
 from .codecs import httpsig
 from .errors import AolabError, StoreError
 from .store import storable
@@ -65,6 +65,28 @@ def content_id(message) -> str:
     return ids.id({k: v for k, v in message.items() if k != "commitments"}, committers="none")
 
 
+def result_difference(recomputed, claimed, hashpath) -> dict | None:
+    """How a re-executed result differs from the one claimed, or None when it does not.
+
+    The hashpath re-execution gives is compared first, with *hashpath* (the
+    lineage the result claims), then the content (:func:`content_id`:
+    commitments aside).  Returns ``{"hashpath": <recomputed>}`` or
+    ``{"keys": [<keys whose values differ>]}``.
+
+    >>> result_difference({"n": 2, "priv": {"hashpath": "a/b"}}, {"n": 3}, "a/b")
+    {'keys': ['n']}
+    """
+    got = hp.hashpath_of(recomputed) if isinstance(recomputed, dict) else None
+    if got != hashpath:
+        return {"hashpath": got}
+    if content_id(recomputed) == content_id(claimed):
+        return None
+    if not (isinstance(recomputed, dict) and isinstance(claimed, dict)):
+        return {"keys": []}
+    return {"keys": sorted(k for k in set(recomputed) | set(claimed)
+                           if k != "priv" and recomputed.get(k) != claimed.get(k))}
+
+
 def lineage(hashpath: str, fetch) -> list[dict]:
     """The steps a hashpath stands for, first to last: ``{base, request, hashpath}``.
 
@@ -94,7 +116,7 @@ def lineage(hashpath: str, fetch) -> list[dict]:
             steps.append({"base": base, "request": request, "hashpath": current})
             break
         steps.append({"base": base, "request": request, "hashpath": current})
-        if hp.compress(carried, _alg(base)) != prev:
+        if hp.compress(carried, hp.algorithm_of(base)) != prev:
             raise StoreError(f"the message stored under {prev!r} carries hashpath {carried!r}, "
                              "which does not fold to it", key=prev)
         current = carried
@@ -163,13 +185,9 @@ def verify(node, result, source=None) -> Report:
             return _diverged(hashpath, index, step, f"re-execution failed: {exc}")
         if status != "ok":
             return _diverged(hashpath, index, step, f"re-execution ended with status {status!r}")
-        got_hp = hp.hashpath_of(recomputed) if isinstance(recomputed, dict) else None
-        if got_hp != step["hashpath"]:
-            return _diverged(hashpath, index, step, f"hashpath {got_hp!r} where the result "
-                             f"claims {step['hashpath']!r}")
-        if content_id(recomputed) != content_id(expected):
-            return _diverged(hashpath, index, step, "re-executed content differs from the "
-                             "result given")
+        found = result_difference(recomputed, expected, step["hashpath"])
+        if found is not None:
+            return _diverged(hashpath, index, step, _step_reason(found, step["hashpath"]))
         current = recomputed
     return Report(True, len(steps), hashpath, None,
                   [{"hashpath": s["hashpath"], "key": s["request"].get("path")} for s in steps])
@@ -195,7 +213,7 @@ def prove(node, result) -> dict:
         "origin": ids.id(first_base),
         "origin-message": first_base,
         "requests": [s["request"] for s in steps],
-        "hashpath-alg": _alg(first_base),
+        "hashpath-alg": hp.algorithm_of(first_base),
     }
     return node.sign(proof) if node.wallet is not None else proof
 
@@ -223,10 +241,7 @@ def verify_branch(result, proof: dict, node=None) -> Report:
         return refused("the proof holds no first message and requests to re-execute")
     try:
         origin = checked_message(proof["origin-message"], proof.get("origin"))
-        alg = hp.algorithm_of(origin)
-        folded = ids.id(origin)
-        for request in requests:
-            folded = hp.join(folded, hp.request_part(public_message(request)), alg)
+        folded = _folded(origin, requests)
     except (AolabError, RecursionError) as exc:
         return refused(f"the proof's inputs are not what it names: {exc}")
     if folded != hashpath:
@@ -247,10 +262,19 @@ def verify_branch(result, proof: dict, node=None) -> Report:
     return Report(True, len(requests), hashpath)
 
 
+def _folded(origin: dict, requests: list) -> str:
+    """The hashpath of applying *requests* in turn to *origin*."""
+    alg = hp.algorithm_of(origin)
+    folded = ids.id(origin)
+    for request in requests:
+        folded = hp.join(folded, hp.request_part(public_message(request)), alg)
+    return folded
+
+
 def _fetcher(node, result, source):
     if source is not None:
         return source.fetch
-    found = httpsig.signers(result) if isinstance(result, dict) and result.get("commitments") else []
+    found = signing.signers(result) if isinstance(result, dict) and result.get("commitments") else []
     signer = found[0] if found else None
     holder = node.network.find(signer) if signer else None
     if holder is not None:
@@ -264,7 +288,7 @@ def _diverged(hashpath, index, step, reason) -> Report:
                                            "hashpath": step["hashpath"], "reason": reason})
 
 
-def _alg(message) -> str:
-    if isinstance(message, dict) and "hashpath-alg" in message:
-        return hp.algorithm_of(message)
-    return hp.DEFAULT_ALG
+def _step_reason(found: dict, claimed: str) -> str:
+    if "hashpath" in found:
+        return f"hashpath {found['hashpath']!r} where the result claims {claimed!r}"
+    return "re-executed content differs from the result given"

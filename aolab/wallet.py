@@ -18,12 +18,12 @@ Reference: HyperBEAM ``src/ar_wallet.erl``, ``src/rsa_pss.erl`` at b2743e4a.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import pathlib
 
+from .codecs.base64url import b64url, b64url_decode  # noqa: F401 - public here too
 from .errors import CommitmentError
+from .ids import address_of  # noqa: F401 - public here too
 
 PUBLIC_EXPONENT = 65537
 KEY_BITS = 4096
@@ -31,23 +31,8 @@ SALT_LENGTH = 64  # the SHA-512 digest length, as rsa_pss:sign/3 uses
 DATA_WALLETS = pathlib.Path(__file__).resolve().parent.parent / "data" / "wallets"
 
 
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    if not isinstance(text, str):
-        raise CommitmentError(f"expected base64url text, got {type(text).__name__}")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _int_bytes(value: int) -> bytes:
     return value.to_bytes((value.bit_length() + 7) // 8, "big")
-
-
-def address_of(modulus: bytes) -> str:
-    """The address of a public key (its modulus ``n``, big-endian bytes)."""
-    return b64url(hashlib.sha256(modulus).digest())
 
 
 class Wallet:

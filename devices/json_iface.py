@@ -44,12 +44,12 @@ Reference: HyperBEAM src/dev_json_iface.erl at b2743e4a.
 """
 from __future__ import annotations
 
-import base64
 import json
 
 from aolab import id_memo
 from aolab import wasm_runtime as runtime
 from aolab.codecs import httpsig
+from aolab.codecs.base64url import b64url
 from aolab.errors import DeviceError
 from aolab.message import normalize_key
 
@@ -131,7 +131,7 @@ def _text(key: str, value) -> str:
         try:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            return base64.urlsafe_b64encode(bytes(value)).rstrip(b"=").decode("ascii")
+            return b64url(bytes(value))
     if value is True or value is False or value is None:
         return json.dumps(value)
     if isinstance(value, (int, float)):

@@ -38,7 +38,7 @@ Reference: HyperBEAM src/dev_message.erl at b2743e4a.
 """
 from __future__ import annotations
 
-from aolab import ids
+from aolab import ids, signing
 from aolab.codecs import httpsig
 from aolab.errors import KeyNotFound, MessageError
 from aolab.message import UNSET, deep_merge, get_key, is_private, normalize_key, public_keys
@@ -131,7 +131,7 @@ def commit(base, request, opts=None):
     asks for hmac."""
     wallet = (opts or {}).get("wallet")
     if wallet is not None and request.get("type", "signed") != "unsigned":
-        return httpsig.sign(_target(base, request), wallet)
+        return signing.sign(_target(base, request), wallet)
     return httpsig.commit(_target(base, request))
 
 

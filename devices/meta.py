@@ -25,7 +25,7 @@ Reference: HyperBEAM src/dev_meta.erl at b2743e4a.
 """
 from __future__ import annotations
 
-from aolab.codecs.httpsig import signers
+from aolab.signing import signers
 from aolab.resolve import node_option
 
 NAME = "meta@1.0"

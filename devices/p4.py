@@ -30,7 +30,7 @@ Reference: HyperBEAM src/dev_p4.erl at b2743e4a.
 """
 from __future__ import annotations
 
-from aolab.codecs.httpsig import signers
+from aolab.signing import signers
 from aolab.errors import AolabError
 from aolab.path import parse_segment, path_parts
 from aolab.resolve import resolve_status

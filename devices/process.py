@@ -353,15 +353,22 @@ def take_snapshot(state: dict, opts, mode: str = "now"):
 def _any_device_snapshots(state: dict, opts) -> bool:
     """Whether the execution device, or a device of its stack, has a ``snapshot``
     handler of its own (if none does, taking a snapshot would only record an
-    empty step per slot)."""
-    devices, execution = state.get("device-stack"), state.get("execution-device")
-    if execution is None or (execution == "stack@1.0" and devices is None):
+    empty step per slot).
+
+    A stack is any execution device with a ``device-stack`` function (stack@1.0
+    has one): its own parsing names the devices, as its map mode will run them.
+    """
+    device = state.get("execution-device")
+    if device is None:
         return True  # run_as(missing_ok) asks the device itself
-    if execution != "stack@1.0":
-        devices = [execution]
-    elif isinstance(devices, dict):
-        devices = [d for k, d in devices.items() if k not in ("path", "device", "priv")]
-    return any(answers({**state, "device": device}, "snapshot", opts) for device in devices)
+    stack_of = opts["registry"].load(device).function("device-stack")
+    if stack_of is None:
+        return answers({**state, "device": device}, "snapshot", opts)
+    try:
+        devices = stack_of[0]({**state, "device": device}, opts)
+    except DeviceError:
+        return True  # no usable stack: run_as names the problem
+    return any(answers({**state, "device": d}, "snapshot", opts) for d in devices.values())
 
 
 def run_as(role: str, base: dict, request: dict, opts, missing_ok: bool = False):

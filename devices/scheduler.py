@@ -62,7 +62,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 
-from aolab import id_memo, ids
+from aolab import id_memo, ids, signing
 from aolab.codecs import httpsig
 from aolab.errors import DeviceError, StoreError
 from aolab.path import path_parts
@@ -226,12 +226,12 @@ def _post_schedule(base, request, opts):
     body = request.get("body")
     if isinstance(body, dict):
         message = {k: v for k, v in body.items() if k != "priv"}
-        signed = httpsig.signers(message)
+        signed = signing.signers(message)
     else:  # the request itself, without what addressed it to the scheduler
         message = {k: v for k, v in request.items() if k not in ("priv", "path", "method")}
         # A signed HTTP request's step no longer holds the path it signed: its
         # signers are the ones the node verified on arrival (the ``signers`` option).
-        signed = httpsig.signers(message, opts) if message.get("commitments") else []
+        signed = signing.signers(message, opts) if message.get("commitments") else []
     if signed:
         message = httpsig.with_only_committed(message)  # unsigned keys are not scheduled
     elif message.get("commitments") and not httpsig.verify(message):

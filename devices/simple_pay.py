@@ -1,11 +1,13 @@
-"""simple-pay@1.0: a per-message price and a ledger of balances, in the node message.
+"""simple-pay@1.0: a per-message price and a ledger of balances.
 
 Both a pricing device and a ledger device in p4@1.0's sense.  The price of a
 request is ``simple-pay-price`` (node message, default 1) for every message
 the request stands for (its base and each path step, as
 :func:`aolab.singleton.parse` splits it); the operator pays nothing.  The
-ledger is the node message's ``simple-pay-ledger``: ``address -> balance``.
-Keys:
+ledger is ``address -> balance``: it opens with the node message's
+``simple-pay-ledger`` (HyperBEAM's key) and every change is kept in the node's
+store (:func:`ledger`), not in the node message, so a debit is no
+configuration update (meta@1.0's history does not grow).  Keys:
 
 ``estimate``   the price of ``request`` (0 for the operator)
 ``debit``      take ``quantity`` (a whole number, 0 or more) from the signer of
@@ -18,15 +20,20 @@ Keys:
                ``recipient``) add ``amount`` to ``recipient``'s balance
 
 Users are identified by their signatures: an unsigned request has no
-balance.  Every ledger change is a new node message (the history grows).
+balance.
+
+>>> import aolab
+>>> shop = aolab.Node(name="doc-shop", config={"simple-pay-ledger": {"bob-address": 5}})
+>>> ledger(shop)
+{'bob-address': 5}
 
 Reference: HyperBEAM src/dev_simple_pay.erl at b2743e4a.
 """
 from __future__ import annotations
 
 from aolab import singleton
-from aolab.codecs.httpsig import signers
-from aolab.errors import DeviceError
+from aolab.signing import signers
+from aolab.errors import DeviceError, StoreError
 from aolab.resolve import node_option
 
 NAME = "simple-pay@1.0"
@@ -99,14 +106,30 @@ def topup(base, request, opts):
     return get_balance(node, recipient)
 
 
+def ledger(node) -> dict:
+    """``address -> balance`` now: the opening ``simple-pay-ledger`` of the node
+    message, with every change since (kept in the node's store)."""
+    try:
+        return dict(node.store.read(_ledger_key(node))["simple-pay-ledger"])
+    except StoreError:
+        return dict(node.config.get("simple-pay-ledger") or {})
+
+
 def get_balance(node, address: str) -> int:
-    return int((node.config.get("simple-pay-ledger") or {}).get(address, 0))
+    """The balance of *address* (0 when the ledger does not name it)."""
+    return int(ledger(node).get(address, 0))
 
 
 def _set_balance(node, address: str, amount: int) -> None:
-    ledger = dict(node.config.get("simple-pay-ledger") or {})
-    ledger[address] = amount
-    node.update_config({"simple-pay-ledger": ledger})
+    with node.store.exclusive():
+        balances = ledger(node)
+        balances[address] = amount
+        node.store.write_result(_ledger_key(node), {"simple-pay-ledger": balances})
+
+
+def _ledger_key(node) -> str:
+    """Where the node's ledger is kept in its store: one per operator (or node name)."""
+    return f"~{NAME}/{node.address or node.name}/ledger"
 
 
 def _is_operator(message, node, opts=None, covering=()) -> bool:

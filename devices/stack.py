@@ -50,6 +50,7 @@ Reference: HyperBEAM src/dev_stack.erl at b2743e4a.
 """
 from __future__ import annotations
 
+from aolab import hashpaths as hp
 from aolab.errors import AolabError, DeviceError, KeyNotFound
 from aolab.message import UNSET, get_key, normalize_key
 from aolab.resolve import answers, resolve_status
@@ -58,8 +59,10 @@ NAME = "stack@1.0"
 DEFAULT_MAX_PASSES = 100
 #: The most devices a stack may hold (node option ``max_stack_devices``).
 DEFAULT_MAX_DEVICES = 1_000
-#: Keys of a keyed ``device-stack`` that are not devices (HyperBEAM's AO_CORE_KEYS).
-CORE_KEYS = frozenset(("path", "device", "priv", "commitments", "hashpath"))
+#: Keys of a keyed ``device-stack`` that are not devices: AO-Core's core keys
+#: (HyperBEAM's AO_CORE_KEYS, :data:`aolab.hashpaths.CORE_KEYS`), and the stack
+#: message's own ``device`` and ``commitments`` (aolab: a signed stack names no such device).
+CORE_KEYS = hp.CORE_KEYS | {"device", "commitments"}
 
 
 def info(base):
@@ -164,7 +167,7 @@ def _fold(state: dict, request: dict, opts):
         if state.get("device-stack") is not raw_stack:  # a device changed the stack
             stack, raw_stack = device_stack(state, opts), state.get("device-stack")
         current = transform(state, name, stack)
-        if _not_answered(current, request, opts):
+        if not_answered(current, request, opts):
             state, index = current, index + 1  # the device does not implement this key
             continue
         try:
@@ -178,10 +181,8 @@ def _fold(state: dict, request: dict, opts):
             return _stack_error(state, request, name, exc, opts)
         if status == "ok" and isinstance(result, dict):
             state, index = result, index + 1
-        elif status == "ok":
-            return "ok", result  # a plain value ends the stack
-        elif status == "skip" and isinstance(result, dict):
-            return "ok", result
+        elif status == "ok" or (status == "skip" and isinstance(result, dict)):
+            return "ok", result  # a plain value ends the stack; skip ends this pass
         elif status == "pass" and isinstance(result, dict):
             if not allow_multipass:
                 return "ok", result
@@ -201,7 +202,7 @@ def map_devices(base, request, opts):
     stack = device_stack(base, opts)
     for name in sorted(stack, key=_stack_order):
         current = transform(base, name, stack)
-        if _not_answered(current, request, opts):
+        if not_answered(current, request, opts):
             continue
         try:
             status, result = resolve_status(current, request, opts)
@@ -212,9 +213,10 @@ def map_devices(base, request, opts):
     return "ok", results
 
 
-def _not_answered(message, request, opts) -> bool:
+def not_answered(message, request, opts) -> bool:
     """The device would only read the key from the message, and it is not there:
-    HyperBEAM's ``not_found``, known without running (and recording) the lookup."""
+    HyperBEAM's ``not_found``, known without running (and recording) the lookup.
+    Map mode leaves such a device out (so does :func:`aolab.dist.resolve_sharded`)."""
     key = request.get("path")
     if not isinstance(key, str) or "/" in key or answers(message, key, opts):
         return False

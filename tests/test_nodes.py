@@ -11,6 +11,7 @@ from aolab import singleton, wallet
 from aolab.codecs import httpsig
 from aolab.errors import CommitmentError, PathError
 from aolab.singleton import As, Resolve
+from devices import simple_pay
 
 
 @pytest.fixture(scope="module")
@@ -226,11 +227,11 @@ def test_paid_requests_are_debited_and_refused_when_short(alice_key, bob_key, ne
     node = paying_node(alice_key, network, {bob_key.address: 25})
     request = httpsig.sign({"path": "add", "amount": 1}, bob_key)
     node.resolve({"device": "counter@1.0"}, request)  # costs 2 messages x 10
-    assert node.config["simple-pay-ledger"][bob_key.address] == 5
+    assert simple_pay.ledger(node)[bob_key.address] == 5
     status, refusal = node.resolve_status({"device": "counter@1.0"}, request)
     assert status == "error" and refusal["status"] == 429
     assert refusal["price"] == 20 and refusal["balance"] == 5
-    assert node.config["simple-pay-ledger"][bob_key.address] == 5  # a refusal costs nothing
+    assert simple_pay.ledger(node)[bob_key.address] == 5  # a refusal costs nothing
     keys = [r["key"] for r in node.trace.records if r["device"] in ("p4@1.0", "simple-pay@1.0")]
     assert keys[:4] == ["request", "estimate", "balance", "response"]
 
@@ -393,3 +394,12 @@ def test_unhashed_message_cannot_be_verified(network):
     node = aolab.Node(name="u", network=network)
     report = node.verify({"a": 1})
     assert not report and "no hashpath" in report.divergence["reason"]
+
+
+def test_a_debit_is_kept_in_the_store_not_in_the_node_message(alice_key, bob_key, network):
+    """simple-pay@1.0's ledger is device state: charging adds no node-message update."""
+    node = paying_node(alice_key, network, {bob_key.address: 25})
+    node.resolve({"device": "counter@1.0"}, httpsig.sign({"path": "add", "amount": 1}, bob_key))
+    assert simple_pay.ledger(node)[bob_key.address] == 5
+    assert node.config["simple-pay-ledger"] == {bob_key.address: 25}  # the opening ledger
+    assert len(node.history) == 1

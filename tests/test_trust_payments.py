@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import aolab
 from aolab import wallet
 from aolab.codecs import httpsig
+from devices import simple_pay
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def shop(keys, ledger):
 
 
 def balance(node, key):
-    return node.config["simple-pay-ledger"].get(key.address, 0)
+    return simple_pay.ledger(node).get(key.address, 0)
 
 
 @pytest.mark.parametrize("path", [

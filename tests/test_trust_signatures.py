@@ -16,7 +16,7 @@ import aolab
 from aolab import ids, wallet
 from aolab.codecs import httpsig
 from aolab.errors import StoreError
-from devices import scheduler
+from devices import scheduler, simple_pay
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_operator_signed_result_plus_topup_keys_mints_nothing(keys):
               "recipient": keys["mallory"].address}
     status, answer = node.resolve_status(None, attack)
     assert status == "error" and answer["status"] == 401
-    assert (node.config.get("simple-pay-ledger") or {}).get(keys["mallory"].address, 0) == 0
+    assert simple_pay.ledger(node).get(keys["mallory"].address, 0) == 0
 
 
 def test_amount_added_beside_an_operator_signed_topup_is_dropped(keys):
@@ -58,7 +58,7 @@ def test_amount_added_beside_an_operator_signed_topup_is_dropped(keys):
     honest = httpsig.sign({"path": "/~simple-pay@1.0/topup", "recipient": keys["bob"].address},
                           keys["alice"])  # no amount: tops up 0
     assert node.resolve(None, {**honest, "amount": 10 ** 6}) == 0
-    assert node.config["simple-pay-ledger"][keys["bob"].address] == 0
+    assert simple_pay.ledger(node)[keys["bob"].address] == 0
 
 
 def test_changing_a_signed_key_is_refused_at_the_door(keys):
@@ -118,8 +118,10 @@ def test_any_key_added_beside_a_signature_is_ignored(keys, extras):
         got = attacked.resolve_status(None, {**signed, **added})
         if got[0] == "error" and got[1]["status"] == 400:
             assert attacked.config == shop(keys).config and len(attacked.history) == 1
+            assert simple_pay.ledger(attacked) == simple_pay.ledger(shop(keys))
         else:
             assert got[0] == expected[0] and attacked.config == honest.config
+            assert simple_pay.ledger(attacked) == simple_pay.ledger(honest)
             assert _unsigned(got[1]) == _unsigned(expected[1])
     body = httpsig.sign({"action": "add", "amount": 1}, keys["bob"])  # scheduler@1.0
     added = {k: v for k, v in extras.items() if k not in body}

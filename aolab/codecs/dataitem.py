@@ -36,11 +36,11 @@ Reference: the ANS-104 standard; HyperBEAM ``src/ar_bundles.erl`` and
 """
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 
 from ..errors import CommitmentError, EncodingError
+from .base64url import b64url, b64url_decode  # noqa: F401 - public here too
 
 SIGNATURE_TYPE_ARWEAVE = 1
 SIGNATURE_LENGTH = 512
@@ -82,10 +82,6 @@ class DataItem:
     def owner_address(self) -> str:
         """SHA-256 of the owner (the signer's wallet address)."""
         return b64url(hashlib.sha256(self.owner).digest())
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 # -- deep hash -----------------------------------------------------------------

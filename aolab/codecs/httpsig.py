@@ -22,7 +22,7 @@ their ``@``), then ``"@signature-params": (...);alg="hmac-sha256";keyid="ao"``.
 
 Commitments, as HyperBEAM's ``hb_message:commit`` makes them:
 
-- :func:`sign` adds an ``rsa-pss-sha512`` commitment whose ``signature-input``
+- :func:`aolab.signing.sign` adds an ``rsa-pss-sha512`` commitment whose ``signature-input``
   lists every field, sorted by bare name with ``@`` then added to derived
   components (``("ao-types" "@path" "quantity")``); its ID is the SHA-256 of
   the signature.  It then resets the ``hmac-sha256`` commitment (keyid ``ao``),
@@ -32,11 +32,16 @@ Commitments, as HyperBEAM's ``hb_message:commit`` makes them:
 - :func:`verify_commitment` checks one commitment, :func:`verified_commitments`
   keeps those that hold (what :func:`aolab.ids.id` counts);
 - :func:`committed_keys` is ``hb_message:committed/1`` and
-  :func:`with_only_committed` keeps only those keys; :func:`only_signed` is
-  what a node acts on.
+  :func:`with_only_committed` keeps only those keys.
 
->>> from aolab import wallet
->>> signed = sign({"a": "1"}, wallet.load(wallet.test_wallet_path("alice")))
+The codec is pure: it imports no wallet and trusts no node.  The RSA check is
+given to it (:data:`SIGNATURE_CHECKS`, by :mod:`aolab.signing`, which also
+holds signing with a wallet and the signers a node acts on; ``sign``,
+``signers``, ``signed_keys``, ``verified_signers`` and ``only_signed`` are
+still importable from here).
+
+>>> from aolab import signing, wallet
+>>> signed = signing.sign({"a": "1"}, wallet.load(wallet.test_wallet_path("alice")))
 >>> sorted(c["alg"] for c in signed["commitments"].values())
 ['hmac-sha256', 'rsa-pss-sha512']
 >>> committed_keys(signed), verify(signed)
@@ -48,14 +53,13 @@ Reference: HyperBEAM ``src/dev_codec_httpsig.erl`` and
 from __future__ import annotations
 
 import base64
-import collections
-import functools
 import hashlib
 import hmac as _hmac
-import re
 
 from ..errors import CommitmentError, EncodingError
 from . import structured
+from .base64url import b64url, b64url_decode  # noqa: F401 - b64url public here too
+from .signature_fields import parse_signature_input, signature_entries, signature_name  # noqa: F401
 from .structured import sf_string
 
 MAX_HEADER_LENGTH = 4096
@@ -65,10 +69,6 @@ DERIVED_COMPONENTS = frozenset(("method", "target-uri", "authority", "scheme", "
 STRIPPED = ("commitments", "signature", "signature-input", "priv")
 HMAC_PARAMS = b';alg="hmac-sha256";keyid="ao"'
 ID_LENGTHS = (32, 42, 43)
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 # -- TABM -> HTTP message ------------------------------------------------------
@@ -279,50 +279,13 @@ def _hmac_commitment(signed: dict) -> dict:
     for commitment in signed.values():
         if not isinstance(commitment, dict) or "signature-input" not in commitment:
             continue
-        sigs.update(_sf_entries(commitment.get("signature")))
-        inputs.update(_sf_entries(commitment["signature-input"]))
+        sigs.update(signature_entries(commitment.get("signature")))
+        inputs.update(signature_entries(commitment["signature-input"]))
     if not inputs:
         return dict(HMAC_COMMITMENT)
     return {"alg": HMAC_ALG, "commitment-device": DEVICE,
             "signature": ", ".join(f"{k}={sigs[k]}" for k in sorted(sigs)),
             "signature-input": ", ".join(f"{k}={inputs[k]}" for k in sorted(inputs))}
-
-
-def _sf_entries(text) -> dict:
-    """``{name: serialised value}`` of a signature or signature-input dictionary."""
-    if not isinstance(text, str):
-        raise CommitmentError(f"a signature field must be text, not {type(text).__name__}")
-    return dict(_sf_entries_cached(text))
-
-
-@functools.lru_cache(maxsize=1024)
-def _sf_entries_cached(text: str) -> tuple:
-    out, rest = {}, text
-    while rest:
-        name, sep, rest = rest.partition("=")
-        if not sep:
-            raise CommitmentError(f"malformed signature dictionary {text[:60]!r}")
-        end = _entry_end(rest)
-        out[name.strip()] = rest[:end]
-        rest = rest[end:].lstrip(", ")
-    return tuple(out.items())
-
-
-_ENTRY_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[(),]', re.S)
-
-
-def _entry_end(text: str) -> int:
-    """Where one dictionary value ends (the next top-level ``, ``)."""
-    depth = 0
-    for token in _ENTRY_TOKENS.finditer(text):
-        mark = token.group()
-        if mark == "(":
-            depth += 1
-        elif mark == ")":
-            depth -= 1
-        elif mark == "," and depth == 0:
-            return token.start()
-    return len(text)
 
 
 def _hmac_identifiers(commitment: dict):
@@ -331,78 +294,11 @@ def _hmac_identifiers(commitment: dict):
     text = commitment.get("signature-input")
     if text is None:
         return None
-    entries = _sf_entries(text)
+    entries = signature_entries(text)
     first = sorted(entries)[0] if entries else None
     if first is None:
         return None
     return parse_signature_input(f"{first}={entries[first]}")[1]
-
-
-def sign(message: dict, wallet) -> dict:
-    """*message* signed by *wallet*, as HyperBEAM's ``hb_message:commit`` signs.
-
-    Adds an rsa-pss-sha512 commitment (ID: SHA-256 of the signature) covering
-    every public key of the message (its HTTP fields, the body through
-    ``content-digest``; a carried hashpath is signed as the ``tag``
-    parameter), then resets the hmac-sha256 commitment, which now carries
-    every signer's signature.  Earlier signatures are kept.
-    """
-    if not isinstance(message, dict):
-        raise CommitmentError(f"can only sign a message, not a {type(message).__name__}")
-    fields = hmac_fields(message)
-    identifiers = signed_identifiers(fields)
-    params = [("alg", RSA_ALG), ("keyid", wallet.keyid)]
-    priv = message.get("priv")
-    if isinstance(priv, dict) and isinstance(priv.get("hashpath"), str):
-        params.append(("tag", priv["hashpath"]))
-    param_bytes = b"".join(b";" + k.encode() + b"=" + sf_string(v.encode()) for k, v in sorted(params))
-    signature = wallet.sign(signature_base_for(fields, identifiers, param_bytes))
-    name = signature_name(wallet.address).encode()
-    commitment = {
-        "commitment-device": DEVICE,
-        "alg": RSA_ALG,
-        "committer": wallet.address,
-        "signature": (name + b"=" + structured.sf_binary(signature)).decode("ascii"),
-        "signature-input": (name + b"=" + signature_params(identifiers, param_bytes)).decode(),
-    }
-    kept = {k: v for k, v in _commitments(message).items() if not _is_hmac(v)}
-    kept[b64url(hashlib.sha256(signature).digest())] = commitment
-    return commit({**message, "commitments": kept})
-
-
-def signature_name(address: str) -> str:
-    """``http-sig-<hex of bytes 1..8 of the address>`` (HyperBEAM's signature label)."""
-    from ..ids import native_id
-    return "http-sig-" + native_id(address)[1:9].hex()
-
-
-def parse_signature_input(text: str) -> tuple[str, list, dict, bytes]:
-    """``(name, identifiers, params, inner bytes)`` of a one-entry signature-input."""
-    if not isinstance(text, (str, bytes)):
-        raise CommitmentError(f"signature-input must be text, not {type(text).__name__}")
-    name, identifiers, params, inner = _parse_signature_input(text)
-    return name, list(identifiers), dict(params), inner
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_signature_input(text) -> tuple:
-    raw = text.encode() if isinstance(text, str) else bytes(text)
-    name, sep, inner = raw.partition(b"=")
-    if not sep or not inner.startswith(b"(") or b")" not in inner:
-        raise CommitmentError(f"malformed signature-input {raw[:60]!r}")
-    close = inner.index(b")")
-    identifiers = [i.decode() for i in structured.parse_sf_string_list(inner[1:close].replace(b'" "', b'", "'))] \
-        if close > 1 else []
-    params, rest = {}, inner[close + 1:]
-    while rest.startswith(b";"):
-        eq = rest.index(b"=")
-        key = rest[1:eq].decode()
-        value, end = structured.parse_sf_string(rest, eq + 1)
-        params[key] = value.decode()
-        rest = rest[end:]
-    if rest.strip():
-        raise CommitmentError(f"malformed signature-input parameters {rest[:40]!r}")
-    return name.decode(), tuple(identifiers), tuple(params.items()), inner
 
 
 # -- checking commitments ------------------------------------------------------------
@@ -412,8 +308,9 @@ def _parse_signature_input(text) -> tuple:
 #: commitment no verifier knows never verifies, so it never names a message.
 COMMITMENT_VERIFIERS: dict = {}
 
-_VERIFIED: "collections.OrderedDict[tuple, bool]" = collections.OrderedDict()
-_VERIFIED_MAX = 4096
+#: Signature checks by ``alg``: ``fn(signature base, signature, keyid) -> bool``.  The
+#: codec holds no keys and trusts no node: :mod:`aolab.signing` registers rsa-pss-sha512.
+SIGNATURE_CHECKS: dict = {}
 
 
 def verify_commitment(message: dict, commitment_id, commitment, fields=None) -> bool:
@@ -446,7 +343,7 @@ def verify_commitment(message: dict, commitment_id, commitment, fields=None) -> 
 
 
 def _verify_rsa(fields: dict, commitment_id: str, commitment: dict) -> bool:
-    from ..wallet import address_of, b64url_decode, from_keyid
+    from ..ids import address_of
 
     name, identifiers, params, inner = parse_signature_input(commitment["signature-input"])
     sig_name, _, sig_value = commitment["signature"].partition("=")
@@ -468,16 +365,8 @@ def _verify_rsa(fields: dict, commitment_id: str, commitment: dict) -> bool:
 
 
 def _verify_base(base: bytes, signature: bytes, keyid: str) -> bool:
-    from ..wallet import from_keyid
-
-    key = (hashlib.sha256(base).digest(), signature, keyid)
-    known = _VERIFIED.get(key)
-    if known is None:
-        known = from_keyid(keyid).verify(base, signature)
-        _VERIFIED[key] = known
-        if len(_VERIFIED) > _VERIFIED_MAX:
-            _VERIFIED.popitem(last=False)
-    return known
+    check = SIGNATURE_CHECKS.get(RSA_ALG)
+    return bool(check is not None and check(base, signature, keyid))
 
 
 def signed_base(message: dict, commitment_id: str) -> bytes:
@@ -566,7 +455,7 @@ def committed_keys(message: dict, commitment_ids=None) -> list:
 
 
 def _keys_of_signature(http: dict, signature_input: str) -> list:
-    entries = _sf_entries(signature_input)
+    entries = signature_entries(signature_input)
     first = sorted(entries)[0]
     identifiers = parse_signature_input(f"{first}={entries[first]}")[1]
     signed = ["signature", "signature-input"] + [i[1:] if i.startswith("@") else i for i in identifiers]
@@ -600,74 +489,8 @@ def committers(message: dict) -> list:
             if isinstance(c, dict) and "committer" in c]
 
 
-def verified_signers(message):
-    """Check every commitment of *message* once: the sorted addresses of its
-    verified signers, or None when any commitment fails (what a node checks on
-    a signed request, without verifying each signature twice)."""
-    commitments = _commitments(message)
-    fields = hmac_fields(message)
-    found = []
-    for commitment_id, commitment in commitments.items():
-        if not verify_commitment(message, commitment_id, commitment, fields):
-            return None
-        if not _is_hmac(commitment):
-            found.append(commitment["committer"])
-    return sorted(found)
-
-
-def signers(message, opts=None, covering=()) -> list:
-    """The addresses whose signatures on *message* verify (``hb_message:signers``);
-    with *covering*, only those whose signature covers every one of those keys
-    (what an action taken on a signer's authority needs).
-
-    Inside a node, a signed request is checked once, before its path is split
-    into steps (a step's ``path`` is no longer the one signed); a step message
-    that carries the request's commitments then has the signers the node
-    verified (the ``signers`` option) and the keys each one signed
-    (``signed-keys``).
-    """
-    if not isinstance(message, dict):
-        return []
-    wanted = set(covering)
-    if opts and opts.get("signers") is not None and message.get("commitments"):
-        verified = [c.get("committer") for c in message["commitments"].values() if isinstance(c, dict)]
-        if sorted(a for a in verified if a) == sorted(opts["signers"]):
-            signed_keys = opts.get("signed-keys") or {}
-            return sorted(a for a in opts["signers"]
-                          if not wanted or wanted <= set(signed_keys.get(a, ())))
-    found = []
-    for cid, commitment in verified_commitments(message).items():
-        if commitment.get("alg") != RSA_ALG or "committer" not in commitment:
-            continue
-        if not wanted or wanted <= set(committed_keys(message, [cid])):
-            found.append(commitment["committer"])
-    return sorted(found)
-
-
-def signed_keys(message: dict) -> dict:
-    """``{signer address: keys its signature covers}`` for the verified
-    signatures of *message*."""
-    return {c["committer"]: committed_keys(message, [cid])
-            for cid, c in verified_commitments(message).items()
-            if c.get("alg") == RSA_ALG and "committer" in c}
-
-
-def only_signed(request: dict) -> dict:
-    """A signed request as a node acts on it: reduced to the keys its
-    signatures cover, with ``method`` and ``path`` re-added from the request
-    when no signature covers them (``hb_http:remove_unsigned_fields`` then
-    ``maybe_add_unsigned``).  An unsigned request is returned unchanged."""
-    if not any(isinstance(c, dict) and c.get("alg") == RSA_ALG
-               for c in _commitments(request).values()):
-        return request
-    reduced = with_only_committed(request)
-    for key in ("method", "path"):
-        if key not in reduced and key in request:
-            reduced[key] = request[key]
-    return reduced
-
-
-def _commitments(message) -> dict:
+def commitments_of(message) -> dict:
+    """The ``commitments`` of *message* (``{}`` without any), checked to be a message."""
     commitments = message.get("commitments") if isinstance(message, dict) else None
     if commitments is None:
         return {}
@@ -677,8 +500,24 @@ def _commitments(message) -> dict:
     return commitments
 
 
-def _is_hmac(commitment) -> bool:
+def is_hmac(commitment) -> bool:
+    """Whether *commitment* is the hmac-sha256 one (which names the message, signs nothing)."""
     return isinstance(commitment, dict) and commitment.get("alg") == HMAC_ALG
+
+
+_commitments, _is_hmac, _sf_entries = commitments_of, is_hmac, signature_entries  # old names
+
+#: Names that moved to :mod:`aolab.signing` (signing with a wallet, what a node acts on),
+#: still importable from here (loaded on first use, so the codec imports no wallet).
+MOVED_TO_SIGNING = ("sign", "signers", "signed_keys", "verified_signers", "only_signed",
+                    "_VERIFIED")
+
+
+def __getattr__(name: str):
+    if name in MOVED_TO_SIGNING:
+        from .. import signing
+        return getattr(signing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_http(message):

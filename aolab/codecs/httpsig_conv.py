@@ -175,7 +175,8 @@ def _ungroup_ids(tabm: dict) -> dict:
 
 def _commitments(signature: bytes, signature_input) -> dict:
     """One rsa-pss-sha512 commitment per entry of the signature dictionary."""
-    from ..wallet import address_of, b64url_decode
+    from ..ids import address_of
+    from .base64url import b64url_decode
 
     if signature_input is None:
         raise EncodingError("a 'signature' field needs its 'signature-input'", key="signature-input")

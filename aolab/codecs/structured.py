@@ -30,6 +30,7 @@ Reference: HyperBEAM ``src/dev_codec_structured.erl``,
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import sys
 
@@ -192,6 +193,45 @@ def _hostile_input_is_an_encoding_error(codec):
     return checked
 
 
+def _entered(message: dict, depth: int, seen: set | None) -> set:
+    """The messages being encoded, *message* added; refuses cycles and deep nesting."""
+    if depth > MAX_DEPTH:
+        raise EncodingError(f"message nested more than {MAX_DEPTH} levels deep")
+    seen = seen if seen is not None else set()
+    if id(message) in seen:
+        raise EncodingError("message contains itself (a cycle)")
+    seen.add(id(message))
+    return seen
+
+
+def _normalized(message: dict) -> dict:
+    """*message*'s keys normalised, refusing empty, invalid, codec-written and clashing keys."""
+    normalized: dict[str, object] = {}
+    for raw_key, value in message.items():
+        key = normalize_key(raw_key)
+        if not key:
+            raise EncodingError("a message key is empty (HTTP field names cannot be)", key=key)
+        if not key.isascii():
+            escape_key(key)  # raises EncodingError for text that is not valid Unicode
+        if key in CODEC_KEYS:
+            raise EncodingError(f"key {raw_key!r} is written by the codecs themselves; a message "
+                                "cannot hold it", key=key)
+        if key in normalized:
+            raise EncodingError(f"keys {raw_key!r} and another key both normalise to {key!r}", key=key)
+        normalized[key] = value
+    return normalized
+
+
+def _list_value(key: str, value, depth: int, seen: set):
+    """A non-empty list: a nested TABM numbered from 1 when it holds messages or
+    lists, else one structured-field list."""
+    if not isinstance(value[0], (dict, list, tuple)):
+        return encode_value(value, key)[1]
+    if id(value) in seen:
+        raise EncodingError(f"key {key!r}: list contains itself (a cycle)", key=key)
+    return to_tabm({str(i): v for i, v in enumerate(value, 1)}, depth + 1, seen)
+
+
 @_hostile_input_is_an_encoding_error
 def decode_value(kind: str, raw: bytes):
     """The inverse of :func:`encode_value`."""
@@ -318,25 +358,8 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
         return message
     if not isinstance(message, dict):
         raise EncodingError(f"structured@1.0 encodes messages or binaries, not a {type(message).__name__}")
-    if _depth > MAX_DEPTH:
-        raise EncodingError(f"message nested more than {MAX_DEPTH} levels deep")
-    seen = _seen if _seen is not None else set()
-    if id(message) in seen:
-        raise EncodingError("message contains itself (a cycle)")
-    seen.add(id(message))
-    normalized: dict[str, object] = {}
-    for raw_key, value in message.items():
-        key = normalize_key(raw_key)
-        if not key:
-            raise EncodingError("a message key is empty (HTTP field names cannot be)", key=key)
-        if not key.isascii():
-            escape_key(key)  # raises EncodingError for text that is not valid Unicode
-        if key in CODEC_KEYS:
-            raise EncodingError(f"key {raw_key!r} is written by the codecs themselves; a message "
-                                "cannot hold it", key=key)
-        if key in normalized:
-            raise EncodingError(f"keys {raw_key!r} and another key both normalise to {key!r}", key=key)
-        normalized[key] = value
+    seen = _entered(message, _depth, _seen)
+    normalized = _normalized(message)
     types: list[tuple[str, str]] = []
     values: dict = {}
     for key in sorted(normalized):
@@ -354,16 +377,9 @@ def to_tabm(message: dict, _depth: int = 0, _seen=None) -> dict:
             else:
                 values[key] = to_tabm(value, _depth + 1, seen)
         elif isinstance(value, (list, tuple)):
-            if not value:
-                types.append((key, "empty-list"))
-            elif isinstance(value[0], (dict, list, tuple)):
-                types.append((key, "list"))
-                if id(value) in seen:
-                    raise EncodingError(f"key {key!r}: list contains itself (a cycle)", key=key)
-                values[key] = to_tabm({str(i): v for i, v in enumerate(value, 1)}, _depth + 1, seen)
-            else:
-                types.append((key, "list"))
-                values[key] = encode_value(value, key)[1]
+            types.append((key, "list" if value else "empty-list"))
+            if value:
+                values[key] = _list_value(key, value, _depth, seen)
         elif _is_function(value):
             values[key] = function_reference(value).encode("utf-8")
         else:
@@ -407,3 +423,45 @@ def from_tabm(tabm: dict) -> dict:
         else:
             out[key] = decode_value(kind, as_binary(value))
     return out
+
+
+# -- dictionary entries (signature and signature-input fields) ----------------------
+
+def dictionary_entries(text: str) -> dict:
+    """``{name: serialised value}`` of a structured-field dictionary, each value
+    kept as written (RFC 8941; what ``signature`` and ``signature-input`` hold).
+
+    >>> dictionary_entries('a=("x" "y");alg="z", b=:AA==:')
+    {'a': '("x" "y");alg="z"', 'b': ':AA==:'}
+    """
+    return dict(_dictionary_entries(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _dictionary_entries(text: str) -> tuple:
+    out, rest = {}, text
+    while rest:
+        name, sep, rest = rest.partition("=")
+        if not sep:
+            raise EncodingError(f"malformed structured-field dictionary {text[:60]!r}")
+        end = _entry_end(rest)
+        out[name.strip()] = rest[:end]
+        rest = rest[end:].lstrip(", ")
+    return tuple(out.items())
+
+
+_ENTRY_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[(),]', re.S)
+
+
+def _entry_end(text: str) -> int:
+    """Where one dictionary value ends (the next top-level ``, ``)."""
+    depth = 0
+    for token in _ENTRY_TOKENS.finditer(text):
+        mark = token.group()
+        if mark == "(":
+            depth += 1
+        elif mark == ")":
+            depth -= 1
+        elif mark == "," and depth == 0:
+            return token.start()
+    return len(text)

@@ -1,4 +1,5 @@
-"""The Merkle execution tree as Graphviz DOT text.
+"""The Merkle execution tree as Graphviz DOT text: what to draw (labels in
+:mod:`.labels`, DOT written by :mod:`.dot`).
 
 :func:`to_dot` reads a trace's graph (:attr:`aolab.Trace.graph`) and returns
 DOT text.  It is pure: it never changes the graph, never stores a layout in it,
@@ -39,179 +40,20 @@ IWV-hh../a
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from .dot import NODE_WIDTH_TB, RANK_WIDTH_LR, auto_rankdir, write_dot  # noqa: F401
+from .labels import (DEVICE_COLOURS, HIGHLIGHT, PALETTE, SHAPES,  # noqa: F401 - public here too
+                     changes_preview, device_colour, dot_quote, format_message, plural, preview,
+                     preview_line, short_hashpath)
+
 VIEWS = ("full", "summary", "window", "depth")
 HIGHLIGHT = "#d62728"
 SHAPES = {"message": "box", "value": "ellipse", "error": "octagon", "summary": "box3d"}
-DEVICE_COLOURS = {
-    "message@1.0": "#dbe9f6", "process@1.0": "#fde0c5", "scheduler@1.0": "#d9f2d0",
-    "stack@1.0": "#e8dcf5", "wasm-64@1.0": "#fbd3d3", "meta@1.0": "#f5f0c8",
-    None: "#ffffff", "<inline>": "#eeeeee",
-}
-PALETTE = ("#c6e2e9", "#f1ffc4", "#ffcaaf", "#dab894", "#a7bed3", "#e2cfea", "#c9e4ca",
-           "#f9d5e5", "#eeac99", "#d5e1df", "#fff2b2", "#b8e0d2")
 _STATUS_COLOURS = {"ok": "#555555", "error": HIGHLIGHT}
 _FOLD_EDGE = {"style": "dotted", "arrowhead": "none"}
-
-
-# -- text -------------------------------------------------------------------
-def short_hashpath(hashpath) -> str:
-    """A hashpath with each 43-character ID cut to its first 6 characters.
-
-    >>> short_hashpath("IWV-hhDDniPojOzgFci52JHPXF6Oy5ckjr3lQslz9Mc")
-    'IWV-hh..'
-    >>> short_hashpath(None)
-    '(unhashed)'
-    """
-    if not isinstance(hashpath, str):
-        return "(unhashed)"
-    return "/".join(f"{p[:6]}.." if len(p) == 43 else p for p in hashpath.split("/"))
-
-
-def preview(value, limit: int = 40) -> str:
-    """A one-line, deterministic preview of a message or value, at most *limit* long.
-
-    Private keys (``priv...``) are left out; functions and objects are named,
-    never shown with their memory address.
-
-    >>> preview({"device": "message@1.0", "a": {"b": "RESULT"}, "priv": {"x": 1}}, 60)
-    "{device: 'message@1.0', a: {b: 'RESULT'}}"
-    >>> preview("x" * 50, 12)
-    "'xxxxxxxx..."
-    """
-    text = _compact(value, 0, limit)
-    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
-
-
-def format_message(value, width: int = 60, max_lines: int = 12) -> str:
-    """A message one key per line (values previewed), for tooltips and the stepper.
-
-    >>> print(format_message({"device": "message@1.0", "n": 1}))
-    device: 'message@1.0'
-    n: 1
-    """
-    if not isinstance(value, dict):
-        return preview(value, width * 2)
-    keys = [k for k in value if not _is_private(k)]
-    lines = [preview_line(f"{k}: {_compact(value[k], 1, width)}", width) for k in keys[:max_lines]]
-    if len(keys) > max_lines:
-        lines.append(f"... {len(keys) - max_lines} more keys")
-    return "\n".join(lines) if lines else "{}"
-
-
-def changes_preview(message, base, limit: int = 30) -> str:
-    """A preview of *message* that leads with what differs from *base*.
-
-    The keys whose value is new or changed come first, then the keys *base*
-    lost (``-key``); keys left as they were are summarised as ``...``.  When
-    either is not a message, or they share no key and value (a key's value
-    read out of *base*), or nothing changed, it is :func:`preview`.
-
-    >>> changes_preview({"device": "stack@1.0", "n": 2}, {"device": "stack@1.0", "n": 1})
-    '{n: 2, ...}'
-    >>> changes_preview({"a": 1}, {"a": 1, "b": 2})
-    '{-b, ...}'
-    >>> changes_preview({"b": "RESULT"}, {"device": "message@1.0", "a": {"b": "RESULT"}})
-    "{b: 'RESULT'}"
-    """
-    if not isinstance(message, dict) or not isinstance(base, dict):
-        return preview(message, limit)
-    changed = {k: v for k, v in message.items()
-               if not _is_private(k) and (k not in base or not _same(base[k], v))}
-    removed = [k for k in base if k not in message and not _is_private(k)]
-    kept = len(message) - len(changed) - sum(1 for k in message if _is_private(k))
-    if not kept or (not changed and not removed):
-        return preview(message, limit)
-    text = _compact(changed, 0, limit)[1:-1] if changed else ""
-    text = ", ".join(p for p in [text, *(f"-{k}" for k in removed)] + (["..."] if kept else []) if p)
-    text = "{" + text + "}"
-    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
-
-
-def _same(a, b) -> bool:
-    if a is b:
-        return True
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - values that cannot be compared count as changed
-        return False
-
-
-def preview_line(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def plural(count: int, word: str) -> str:
-    """``1 step``, ``2 steps``, ``1,000 steps``."""
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-def _is_private(key) -> bool:
-    return isinstance(key, str) and key[:4].lower() == "priv"
-
-
-def _compact(value, depth: int, budget: int) -> str:
-    if isinstance(value, str):
-        return repr(value[: budget + 1])
-    if isinstance(value, (bool, int, float)) or value is None:
-        return repr(value)
-    if isinstance(value, (bytes, bytearray)):
-        return f"<{len(value)} bytes>"
-    if isinstance(value, dict):
-        if depth >= 2:
-            return "{...}"
-        parts, used = [], 0
-        for key, item in value.items():
-            if _is_private(key):
-                continue
-            if used > budget:
-                parts.append("...")
-                break
-            part = f"{key}: {_compact(item, depth + 1, budget)}"
-            parts.append(part)
-            used += len(part) + 2
-        return "{" + ", ".join(parts) + "}"
-    if isinstance(value, (list, tuple)):
-        if depth >= 2:
-            return "[...]"
-        items = [_compact(item, depth + 1, budget) for item in value[:8]]
-        return "[" + ", ".join(items + (["..."] if len(value) > 8 else [])) + "]"
-    if isinstance(value, BaseException):
-        return f"{type(value).__name__}: {str(value)[: budget + 1]}"
-    if isinstance(value, type):
-        return f"<class {value.__qualname__}>"
-    if callable(value):
-        return f"<function {getattr(value, '__qualname__', type(value).__name__)}>"
-    return f"<{type(value).__name__}>"
-
-
-def dot_quote(text) -> str:
-    """*text* as a DOT double-quoted string: quotes, backslashes, ``&`` and line
-    breaks escaped, so a label taken from a message can never break the DOT.
-
-    >>> print(dot_quote('say "hi" \\\\ & bye'))
-    "say \\"hi\\" \\\\ &amp; bye"
-    """
-    text = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() or c == "\\" else "?" for c in text)
-    return f'"{text}"'
-
-
-def device_colour(device) -> str:
-    """The fill colour of a device's nodes (fixed for known devices, else by name).
-
-    >>> device_colour("message@1.0")
-    '#dbe9f6'
-    """
-    if device in DEVICE_COLOURS:
-        return DEVICE_COLOURS[device]
-    return PALETTE[zlib.crc32(str(device).encode("utf-8")) % len(PALETTE)]
 
 
 # -- the plan: what to draw, before it is written as DOT -------------------------
@@ -307,6 +149,8 @@ def tree_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int 
     """Like :func:`to_dot`, but return a :class:`TreeDot` (text, view drawn, counts).
 
     >>> import networkx as nx
+
+from .. import ids
     >>> tree_dot(nx.DiGraph()).drawn
     0
     """
@@ -321,7 +165,7 @@ def tree_dot(graph, view: str | None = None, *, max_nodes: int = 300, step: int 
         plan.label = title
     if rankdir == "auto":
         rankdir = auto_rankdir(plan)
-    text = _write(plan, legend, rankdir)
+    text = write_dot(plan, legend, rankdir)
     drawn = len(plan.nodes)
     return TreeDot(text, plan.view, graph.number_of_edges(), graph.number_of_nodes(), drawn,
                    list(plan.notes))
@@ -396,13 +240,9 @@ def _detail(graph, edges, hl_steps, hl_nodes, links, view, *, isolated=False,
     plan = _Plan(view)
     names: dict = {}
     roots = [0]
-    info = steps_info if steps_info is not None else {
-        d.get("step"): (d.get("parent"), d.get("device"), d.get("key")) for _, _, d in edges}
+    info = steps_info if steps_info is not None else _steps_info(edges)
     nodes_of = graph.nodes
-    made_by = {}  # result node -> the base of the step that produced it
-    for u, v, d in edges:
-        if nodes_of[v].get("step") == d.get("step"):
-            made_by.setdefault(v, u)
+    made_by = _made_by(nodes_of, edges)
 
     def name_of(node) -> str:
         name = names.get(node)
@@ -435,6 +275,20 @@ def _detail(graph, edges, hl_steps, hl_nodes, links, view, *, isolated=False,
             name_of(node)
     plan.label = f"{plural(len(edges), 'step')}, {plural(len(names), 'message')}"
     return plan
+
+
+def _steps_info(edges) -> dict:
+    """Step -> ``(parent, device, key)``, from the edges drawn."""
+    return {d.get("step"): (d.get("parent"), d.get("device"), d.get("key")) for _, _, d in edges}
+
+
+def _made_by(nodes_of, edges) -> dict:
+    """Result node -> the base of the step that produced it."""
+    made_by = {}
+    for u, v, d in edges:
+        if nodes_of[v].get("step") == d.get("step"):
+            made_by.setdefault(v, u)
+    return made_by
 
 
 def _add_cluster(plan, outer, info) -> None:
@@ -648,7 +502,30 @@ def _int_or_small(step):
 
 
 def _summary_plan(graph, tally, alias, by) -> _Plan:
-    count, errors, first, last = (tally[k] for k in ("count", "errors", "first", "last"))
+    count = tally["count"]
+    flows, calls, inputs = _summary_flows(graph, tally, alias)
+    plan = _Plan("summary")
+    ordered = sorted(count, key=lambda g: (_step_key({"step": tally["first"][g]}), str(g)))
+    names = {"inputs": "inputs", **{g: f"g{i}" for i, g in enumerate(ordered)}}
+    if inputs:
+        plan.nodes["inputs"] = {"label": plural(len(inputs), "input message"), "shape": "box",
+                                "style": "rounded,filled,bold", "fillcolor": "#ffffff",
+                                "tooltip": "messages no recorded step produced", "id": "inputs"}
+    for group in ordered:
+        plan.nodes[names[group]] = _group_node(group, tally, names[group])
+        plan.devices.add(group[0])
+    plan.kinds.add("summary")
+    _summary_edges(plan, flows, calls, ordered, names)
+    steps = sum(count.values())
+    steps, groups = plural(steps, "step"), plural(len(count), "group")
+    plan.label = f"summary by {by}: {steps} in {groups}"
+    plan.notes.append(f"summary: {steps} shown as {groups} by {by}")
+    return plan
+
+
+def _summary_flows(graph, tally, alias) -> tuple[dict, dict, set]:
+    """Steps from group to group (``flows``), steps run inside a group's steps
+    (``calls``), and the input messages no recorded step produced."""
     produced, group_of_step, by_key = tally["produced"], tally["group_of_step"], tally["by_key"]
     flows, calls, inputs = {}, {}, set()
     for u, _, d in graph.edges(data=True):
@@ -662,29 +539,23 @@ def _summary_plan(graph, tally, alias, by) -> _Plan:
             source = alias.get(source, source)
         flows[(source, group)] = flows.get((source, group), 0) + 1
         parent = d.get("parent")
-        if parent is not None:
-            outer = group_of_step.get(parent)
-            if outer is not None:
-                outer = alias.get(outer, outer)
-                calls[(outer, group)] = calls.get((outer, group), 0) + 1
-    plan = _Plan("summary")
-    ordered = sorted(count, key=lambda g: (_step_key({"step": first[g]}), str(g)))
-    names = {"inputs": "inputs", **{g: f"g{i}" for i, g in enumerate(ordered)}}
-    if inputs:
-        plan.nodes["inputs"] = {"label": plural(len(inputs), "input message"), "shape": "box",
-                                "style": "rounded,filled,bold", "fillcolor": "#ffffff",
-                                "tooltip": "messages no recorded step produced", "id": "inputs"}
-    for group in ordered:
-        device, key = group
-        label = f"{device}\n{key}\n{plural(count[group], 'step')}" + (
-            f"\n{errors[group]:,} not ok" if errors[group] else "")
-        plan.nodes[names[group]] = {
-            "label": label, "shape": SHAPES["summary"], "style": "filled",
+        outer = group_of_step.get(parent) if parent is not None else None
+        if outer is not None:
+            outer = alias.get(outer, outer)
+            calls[(outer, group)] = calls.get((outer, group), 0) + 1
+    return flows, calls, inputs
+
+
+def _group_node(group, tally, name: str) -> dict:
+    (device, key), count, errors = group, tally["count"][group], tally["errors"][group]
+    label = f"{device}\n{key}\n{plural(count, 'step')}" + (f"\n{errors:,} not ok" if errors else "")
+    return {"label": label, "shape": SHAPES["summary"], "style": "filled",
             "fillcolor": device_colour(device),
-            "tooltip": f"{plural(count[group], 'step')} of {device} {key} (steps {first[group]} to "
-                       f"{last[group]})", "id": names[group]}
-        plan.devices.add(device)
-    plan.kinds.add("summary")
+            "tooltip": f"{plural(count, 'step')} of {device} {key} (steps {tally['first'][group]} "
+                       f"to {tally['last'][group]})", "id": name}
+
+
+def _summary_edges(plan: _Plan, flows: dict, calls: dict, ordered: list, names: dict) -> None:
     rank = {"inputs": -1, **{g: i for i, g in enumerate(ordered)}}
     for (source, group), n in sorted(flows.items(), key=lambda f: (rank[f[0][0]], rank[f[0][1]])):
         plan.edges.append((names[source], names[group],
@@ -697,122 +568,7 @@ def _summary_plan(graph, tally, alias, by) -> _Plan:
                             "fontcolor": "#1f77b4", "constraint": "false",
                             "tooltip": f"{plural(n, 'step')} of {_group_text(group)} ran inside "
                                        f"{_group_text(outer)} steps"}))
-    steps = sum(count.values())
-    steps, groups = plural(steps, "step"), plural(len(count), "group")
-    plan.label = f"summary by {by}: {steps} in {groups}"
-    plan.notes.append(f"summary: {steps} shown as {groups} by {by}")
-    return plan
 
 
 def _group_text(group, prefix: str = "") -> str:
     return "an input message" if group == "inputs" else f"{prefix}{group[0]} {group[1]}"
-
-
-# -- layout -------------------------------------------------------------------
-NODE_WIDTH_TB = 200   # about the width (px) of one node in a row, top to bottom
-RANK_WIDTH_LR = 330   # about the width (px) of one rank drawn left to right (node + edge label)
-
-
-def auto_rankdir(plan: _Plan) -> str:
-    """``TB`` unless the widest row of the tree (its broadest fan, with every
-    separate computation side by side) would make a wider picture than its
-    ranks laid out left to right; then ``LR``."""
-    ranks = _ranks(plan)
-    if not ranks:
-        return "TB"
-    levels: dict = {}
-    for rank in ranks.values():
-        levels[rank] = levels.get(rank, 0) + 1
-    breadth, depth = max(levels.values()), len(levels)
-    return "LR" if depth * RANK_WIDTH_LR < breadth * NODE_WIDTH_TB else "TB"
-
-
-def _ranks(plan: _Plan) -> dict:
-    """The rank (longest edge count from an input) of every node drawn."""
-    heads: dict = {}
-    incoming = {name: 0 for name in plan.nodes}
-    for tail, head, attrs in plan.edges:
-        if tail in incoming and head in incoming and attrs.get("constraint") != "false":
-            heads.setdefault(tail, []).append(head)
-            incoming[head] += 1
-    rank = {name: 0 for name, n in incoming.items() if n == 0}
-    queue = list(rank)
-    while queue:  # Kahn's order: a node's rank is final once all its tails are done
-        tail = queue.pop()
-        for head in heads.get(tail, ()):
-            rank[head] = max(rank.get(head, 0), rank[tail] + 1)
-            incoming[head] -= 1
-            if incoming[head] == 0:
-                queue.append(head)
-    return rank
-
-
-# -- writing DOT ---------------------------------------------------------------
-def _attrs(attrs: dict) -> str:
-    return "[" + ", ".join(f"{k}={dot_quote(v)}" for k, v in attrs.items()) + "]"
-
-
-def _write(plan: _Plan, legend: bool, rankdir: str) -> str:
-    lines = ["digraph merkle {",
-             f"  graph [rankdir={dot_quote(rankdir)}, label={dot_quote(plan.label)}, "
-             'labelloc="t", fontname="Helvetica", fontsize="12", id="merkle"];',
-             '  node [fontname="Helvetica", fontsize="10", style="filled", fillcolor="#ffffff"];',
-             '  edge [fontname="Helvetica", fontsize="9", color="#555555"];']
-    members: dict = {}
-    for name, outer in plan.member.items():
-        members.setdefault(outer, []).append(name)
-    children: dict = {}
-    for outer in sorted(plan.clusters, key=lambda s: (s is None, s if isinstance(s, int) else 0)):
-        parent = plan.clusters[outer][1]
-        children.setdefault(parent if parent in plan.clusters else None, []).append(outer)
-    for name, attrs in plan.nodes.items():
-        if name not in plan.member:
-            lines.append(f"  {name} {_attrs(attrs)};")
-
-    def cluster(outer, indent):
-        label = plan.clusters[outer][0]
-        lines.append(f"{indent}subgraph cluster_s{outer} {{")
-        lines.append(f'{indent}  graph [label={dot_quote(label)}, style="rounded,dashed", '
-                     f'color="#888888", id={dot_quote(f"inside-{outer}")}];')
-        for name in members.get(outer, ()):
-            lines.append(f"{indent}  {name} {_attrs(plan.nodes[name])};")
-        for inner in children.get(outer, ()):
-            cluster(inner, indent + "  ")
-        lines.append(f"{indent}}}")
-
-    for outer in children.get(None, ()):
-        cluster(outer, "  ")
-    if legend:
-        lines.extend(_legend(plan))
-    for tail, head, attrs in plan.edges:
-        lines.append(f"  {tail} -> {head} {_attrs(attrs)};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _legend(plan: _Plan) -> list:
-    entries = []
-    for kind in ("message", "value", "error", "summary"):
-        if kind in plan.kinds:
-            style = "rounded,filled" if kind == "message" else "filled"
-            entries.append((f"legend_{kind}", {"label": kind, "shape": SHAPES[kind], "style": style,
-                                               "fillcolor": "#ffffff"}))
-    devices = sorted(plan.devices, key=str)
-    for i, device in enumerate(devices[:12]):
-        entries.append((f"legend_d{i}", {"label": str(device) if device else "(no device)",
-                                         "shape": "box", "style": "filled",
-                                         "fillcolor": device_colour(device)}))
-    if len(devices) > 12:
-        more = f"+{len(devices) - 12} devices"
-        entries.append(("legend_more", {"label": more, "shape": "plaintext"}))
-    if not entries:
-        return []
-    lines = ["  subgraph cluster_legend {",
-             '    graph [label="legend", style="rounded", color="#bbbbbb", fontsize="10", '
-             'id="legend"];',
-             '    node [fontsize="9", height="0.2"];']
-    for name, attrs in entries:
-        attrs.setdefault("tooltip", attrs["label"])
-        lines.append(f"    {name} {_attrs(attrs)};")
-    lines.append("  }")
-    return lines

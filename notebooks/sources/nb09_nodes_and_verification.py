@@ -12,6 +12,7 @@ computed it.
     ("code", """import aolab
 from aolab import wallet
 from aolab.codecs import httpsig
+from devices import simple_pay
 keys = {name: wallet.load(wallet.test_wallet_path(name)) for name in ("alice", "bob", "mallory")}
 {name: key.address for name, key in keys.items()}"""),
     ("md", """## Nodes and their configuration
@@ -68,7 +69,8 @@ sorted(k for k in proof if k != "commitments"), aolab.verify_branch(second, proo
     ("md", """## Payments
 With p4@1.0 as its request and response hooks and simple-pay@1.0 as pricing and ledger, a node
 charges `simple-pay-price` per message of a signed request; the operator tops up balances and
-uses the node for free."""),
+uses the node for free. The ledger is the device's own state, kept in the node's store
+(`simple_pay.ledger(shop)`), not in the node's configuration."""),
     ("code", """hook = {"device": "p4@1.0", "pricing-device": "simple-pay@1.0", "ledger-device": "simple-pay@1.0"}
 shop = aolab.Node(name="shop", operator_key=keys["alice"], network=net,
                   config={"simple-pay-price": 10, "on": {"request": hook, "response": hook}})
@@ -76,7 +78,7 @@ topup = httpsig.sign({"path": "/~simple-pay@1.0/topup", "amount": 25,
                       "recipient": keys["bob"].address}, keys["alice"])
 shop.resolve(None, topup)"""),
     ("code", """paid = shop.resolve({"device": "counter@1.0"}, httpsig.sign({"path": "add"}, keys["bob"]))
-paid["count"], shop.config["simple-pay-ledger"][keys["bob"].address]"""),
+paid["count"], simple_pay.ledger(shop)[keys["bob"].address]"""),
     ("code", """status, refusal = shop.resolve_status({"device": "counter@1.0"},
                                      httpsig.sign({"path": "add"}, keys["bob"]))
 status, refusal"""),
