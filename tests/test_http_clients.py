@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 import aolab
+import aolab.data
 from aolab import tools
 from aolab.codecs import httpsig
 from devices.scheduler import read_assignment
@@ -30,9 +31,9 @@ ALICE = wallets.load(ALICE_FILE)
 SCRIPT_SECONDS = 120
 
 
-def _run_client(script: str, url: str) -> dict:
+def _run_client(script: str, url: str, *args: str) -> dict:
     env = {**os.environ, "AOLAB_NODE_MODULES": str(tools.node_modules())}
-    proc = subprocess.Popen(["node", str(CLIENTS / script), url, str(BOB_FILE)], env=env,
+    proc = subprocess.Popen(["node", str(CLIENTS / script), url, str(BOB_FILE), *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = proc.communicate(timeout=SCRIPT_SECONDS)
@@ -86,14 +87,24 @@ def test_hbsig_signs_spawns_schedules_and_computes(cli_server):
     assert remote.compute(seen["spawn"]["process"], 3)["count"] == seen["count"]
 
 
-@pytest.mark.requires_tool("node", "aoconnect")
-def test_aoconnect_mainnet_process_device():
+@pytest.fixture
+def aoconnect_seen():
+    """What aoconnect saw of a node served by ``Node.serve`` (stopped before the checks), and
+    the node: request()-level calls on a counter@1.0 process, then spawn() -> message() ->
+    result() on an AO JSON process over the counter-process image the node stores."""
     node = aolab.Node(name="alice-aoconnect", operator_key=ALICE, network=aolab.Network())
+    image = node.write({"body": aolab.data.wasm("counter-process")})
     server = node.serve(port=0)
     try:
-        seen = _run_client("aoconnect_peer.cjs", server.url)
+        seen = _run_client("aoconnect_peer.cjs", server.url, image)
     finally:
         server.stop()
+    return node, seen
+
+
+@pytest.mark.requires_tool("node", "aoconnect")
+def test_aoconnect_mainnet_process_device(aoconnect_seen):
+    node, seen = aoconnect_seen
     assert seen["operator"] == ALICE.address
     assert seen["nodeName"] == "alice-aoconnect"
     pid = seen["process"]
@@ -105,6 +116,27 @@ def test_aoconnect_mainnet_process_device():
     assignment = read_assignment(node.store, pid, 1)
     assert assignment["body"]["action"] == "add" and assignment["body"]["amount"] == "2"
     assert httpsig.committers(assignment["body"]) != []
-    # spawn()/message() sign `data` as a header, which httpsig@1.0 carries in the body: the
-    # signature cannot be checked against the message, so the node refuses it, naming why
-    assert seen["spawnHighLevel"].startswith("400") and "'data'" in seen["spawnHighLevel"]
+
+
+@pytest.mark.requires_tool("node", "aoconnect")
+def test_aoconnect_spawn_message_result(aoconnect_seen):
+    node, seen = aoconnect_seen
+    bob = wallets.load(BOB_FILE)
+    # spawn(): a Process signed by bob, `data` signed as a header and checked against the key
+    process = node.read(seen["spawned"])
+    assert process["type"] == "Process" and process["data"] == "counter"
+    assert process["device-stack"] == ["wasi@1.0", "json-iface@1.0", "wasm64@1.0"]
+    assert httpsig.verify(process) and httpsig.signers(process) == [bob.address]
+    assert "data" in httpsig.committed_keys(process)
+    # message(): two slots, each message signed by bob (its data too), then pushed
+    assert seen["messaged"] == ["1", "2"]
+    for slot, amount in ((1, "4"), (2, "5")):
+        body = read_assignment(node.store, seen["spawned"], slot)["body"]
+        assert body["data"] == f"adding {amount}" and body["amount"] == amount
+        assert httpsig.signers(body, covering=("data", "action", "amount")) == [bob.address]
+    # result(): /<pid>/compute&slot+integer=2/results/json, the answer as json@1.0
+    result = seen["result"]
+    assert result["content-type"] == "application/json" and int(result["status"]) == 200
+    expected = node.compute(process, 2)["results"]
+    assert json.loads(result["body"])["Output"]["data"] == expected["data"] == "3"
+    assert json.loads(result["body"])["Messages"][0]["Tags"][1] == {"name": "Count", "value": "3"}

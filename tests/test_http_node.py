@@ -5,6 +5,8 @@ httpx or with aolab's own client.
 """
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
@@ -169,6 +171,50 @@ def test_tampered_signed_request_is_400(plain):
     http["x"] = b"2"
     answer = httpx.get(server.url + "/~meta@1.0/info", headers=http)
     assert answer.status_code == 400 and "signature" in answer.text
+
+
+def _header_signed(wallet, fields: dict) -> dict:
+    """Header fields signed as RFC 9421 clients sign them (aoconnect, hbsig): every field a
+    component, its value as sent, whatever httpsig@1.0 would make of the message."""
+    names = sorted(fields)
+    params = b';alg="rsa-pss-sha512";keyid="' + wallet.keyid.encode() + b'"'
+    signature = wallet.sign(httpsig.signature_base_for(fields, names, params))
+    name = httpsig.signature_name(wallet.address).encode()
+    return {**fields, "signature": name + b"=:" + base64.b64encode(signature) + b":",
+            "signature-input": name + b"=" + httpsig.signature_params(names, params)}
+
+
+def test_data_signed_as_a_header_verifies_against_the_data_key(plain):
+    node, server = plain
+    seen = {}
+
+    def echo(base, request):
+        seen.update(request)
+        return {"ok": "yes"}
+
+    node.register_device("echo@1.0", {"look": echo})
+    http = _header_signed(BOB, {"action": b"add", "data": b"hello there"})
+    answer = httpx.post(server.url + "/~echo@1.0/look", headers={**http, "extra": "unsigned"})
+    assert answer.status_code == 200, answer.text
+    assert seen["data"] == "hello there" and seen["action"] == "add" and "extra" not in seen
+    # httpsig@1.0 carries `data` in the body, yet the message still verifies as bob's
+    message = {k: v for k, v in seen.items() if k not in ("method", "path")}
+    assert "data" not in httpsig.tabm_to_http({"data": b"hello there"})
+    assert httpsig.verify(message) and httpsig.signers(message, covering=("data",)) == [BOB.address]
+    assert httpsig.verify(httpsig.from_http(httpsig.to_http(message)))
+
+
+def test_data_signed_as_a_header_and_changed_is_400(plain):
+    _node, server = plain
+    http = _header_signed(BOB, {"action": b"add", "data": b"hello there"})
+    answer = httpx.post(server.url + "/~meta@1.0/info", headers={**http, "data": "hello THERE"})
+    assert answer.status_code == 400 and "signature" in answer.text
+    # a signed header never stands for another key's value
+    message = httpsig.from_http(_header_signed(BOB, {"action": b"add", "data": b"x"}))
+    assert httpsig.verify(message)
+    assert not httpsig.verify({**message, "data": "y"})
+    with_body = {**message, "body": "x"}  # `data` is a header again; `body` is not signed
+    assert httpsig.verify(with_body) and "body" not in httpsig.committed_keys(with_body)
 
 
 def test_operator_can_update_the_node_over_http_and_others_cannot(served):
