@@ -296,94 +296,107 @@ def _header_safe(text: str) -> bool:
 
 # -- the ASGI app --------------------------------------------------------------------
 
-def make_app(node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
-    """The Starlette app serving *node* on one catch-all route.
+class NodeApp:
+    """The ASGI app serving a node on one catch-all route (``hb_http_server``'s).
 
-    The node's work runs on one worker thread, one request at a time (what
-    keeps its store, schedules and trace consistent), under a lock shared
-    with nothing else.
+    A plain ASGI callable (uvicorn calls it once per request): the body is read
+    up to ``max_body`` bytes, then the node's work runs on one worker thread,
+    one request at a time (what keeps its store, schedules and trace
+    consistent), and a request that runs longer than ``timeout`` seconds is
+    answered 503.
     """
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
 
-    worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="aolab-node")
+    def __init__(self, node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
+        self.node, self.max_body, self.timeout = node, max_body, timeout
+        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                            thread_name_prefix="aolab-node")
 
-    def serve_one(method: str, target: str, headers: dict, body: bytes):
-        token = None
-        trace = node.trace if node.recording else None
-        request = None
-        try:
-            try:
-                request = request_message(method, target, headers, body)
-                codec = accept_codec(request, headers.get("accept", b"").decode("latin-1"))
-            except BadRequest as exc:
-                return 400 if exc.status == 400 else exc.status, \
-                    {"content-type": b"text/plain"}, str(exc).encode()
-            if trace is not None:
-                token = trace.started({"device": "meta@1.0"}, request,
-                                      f"{method} {_short_path(request.get('path'))}", "meta@1.0")
-            answer = handle(node, request)
-            try:
-                out_headers, out_body = encode_answer(answer, codec)
-            except AolabError as exc:
-                answer = {"status": 500, "body": f"cannot encode the answer as {codec}: {exc}"}
-                out_headers, out_body = encode_answer(answer, "httpsig@1.0")
-            code = status_of(answer)
-            if token is not None:
-                trace.finished(token, "ok" if code < 400 else "error", answer, None)
-                token = None
-            return code, out_headers, out_body
-        finally:
-            if token is not None:
-                trace.finished(token, "error", None, None)
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return  # lifespan and websockets: nothing to do
+        code, headers, body = await self._answer(scope, receive)
+        fields = [(k.encode("latin-1"), v if isinstance(v, bytes) else str(v).encode("latin-1"))
+                  for k, v in headers.items() if k != "content-length"]
+        fields.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": code, "headers": fields})
+        await send({"type": "http.response.body", "body": body})
 
-    async def catch_all(request):
-        method = request.method
+    async def _answer(self, scope, receive):
+        method = scope["method"]
         if method == "OPTIONS":
-            return Response(b"", 204, headers=CORS)
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_body:
-            return _text(413, f"the request body of {declared} bytes is over this node's "
-                              f"limit of {max_body} bytes")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_body:
-                return _text(413, f"the request body is over this node's limit of {max_body} bytes")
-            chunks.append(chunk)
-        scope = request.scope
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        target = raw_path.decode("latin-1")
-        if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
-        target = urllib.parse.unquote(target) if "%" in target else target
+            return 204, dict(CORS), b""
         headers = {}
         for name, value in scope["headers"]:
             key = name.decode("latin-1").lower()
             headers[key] = headers[key] + b", " + value if key in headers else value
-        loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(worker, serve_one, method, target, headers, b"".join(chunks))
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return _text(413, f"the request body of {declared.decode()} bytes is over this "
+                              f"node's limit of {self.max_body} bytes")
+        chunks, size, more = [], 0, True
+        while more:
+            event = await receive()
+            if event["type"] == "http.disconnect":
+                return _text(400, "the client went away before sending the whole request")
+            chunk = event.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return _text(413, f"the request body is over this node's limit of "
+                                  f"{self.max_body} bytes")
+            chunks.append(chunk)
+            more = event.get("more_body", False)
+        target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        target = urllib.parse.unquote(target) if "%" in target else target
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        job = asyncio.get_running_loop().run_in_executor(
+            self.worker, serve_one, self.node, method, target, headers, body)
         try:
-            code, out_headers, out_body = await asyncio.wait_for(asyncio.shield(job), timeout)
+            code, out_headers, out_body = await asyncio.wait_for(asyncio.shield(job), self.timeout)
         except asyncio.TimeoutError:
-            return _text(503, f"the request took longer than this node's limit of {timeout:g} s "
-                              "(its resolution goes on; ask again later)")
-        out = dict(CORS)
-        for key, value in out_headers.items():
-            out[key] = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        return Response(out_body, code, headers=out)
+            return _text(503, f"the request took longer than this node's limit of "
+                              f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        return code, {**CORS, **out_headers}, out_body
 
-    route = Route("/{rest:path}", catch_all,
-                  methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
-    app = Starlette(routes=[route])
-    app.state.worker = worker
-    return app
+
+def serve_one(node, method: str, target: str, headers: dict, body: bytes):
+    """``(status, header fields, body)`` of one HTTP request to *node*: decoded,
+    handled, encoded, and recorded as one step of the node's trace."""
+    token = None
+    trace = node.trace if node.recording else None
+    try:
+        try:
+            request = request_message(method, target, headers, body)
+            codec = accept_codec(request, headers.get("accept", b"").decode("latin-1"))
+        except BadRequest as exc:
+            return exc.status, {"content-type": b"text/plain"}, str(exc).encode()
+        if trace is not None:
+            token = trace.started({"device": "meta@1.0"}, request,
+                                  f"{method} {_short_path(request.get('path'))}", "meta@1.0")
+        answer = handle(node, request)
+        try:
+            out_headers, out_body = encode_answer(answer, codec)
+        except AolabError as exc:
+            answer = {"status": 500, "body": f"cannot encode the answer as {codec}: {exc}"}
+            out_headers, out_body = encode_answer(answer, "httpsig@1.0")
+        code = status_of(answer)
+        if token is not None:
+            trace.finished(token, "ok" if code < 400 else "error", answer, None)
+            token = None
+        return code, out_headers, out_body
+    finally:
+        if token is not None:
+            trace.finished(token, "error", None, None)
+
+
+def make_app(node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
+    """The ASGI app serving *node* (a :class:`NodeApp`)."""
+    return NodeApp(node, max_body=max_body, timeout=timeout)
 
 
 def _text(code: int, text: str):
-    from starlette.responses import Response
-    return Response(text.encode(), code, headers={**CORS, "content-type": "text/plain"})
+    return code, {**CORS, "content-type": b"text/plain"}, text.encode()
 
 
 def _short_path(path) -> str:
@@ -451,7 +464,7 @@ class Server:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
-        self.app.state.worker.shutdown(wait=True)
+        self.app.worker.shutdown(wait=True)
         self._socket.close()
 
     def __enter__(self) -> "Server":
