@@ -428,7 +428,8 @@ class Server:
         self.host, self.port = self._socket.getsockname()[:2]
         # http="auto": uvicorn's httptools parser when installed (a dependency), else h11
         config = uvicorn.Config(self.app, log_level=log_level, lifespan="off", access_log=False,
-                                timeout_keep_alive=30, http=http)
+                                timeout_keep_alive=30, http=http,
+                                proxy_headers=False, server_header=False, date_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
