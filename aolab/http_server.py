@@ -90,6 +90,12 @@ def request_message(method: str, target: str, headers: dict, body: bytes) -> dic
     A signed request comes back reduced to the keys its signatures cover, plus
     ``method`` and ``path``.
     """
+    return decode_request(method, target, headers, body)[0]
+
+
+def decode_request(method: str, target: str, headers: dict, body: bytes) -> tuple[dict, list]:
+    """``(request message, addresses of its verified signers)``: :func:`request_message`
+    and the signers its check found, so that :func:`handle` need not check again."""
     codec = headers.get("codec-device", b"httpsig@1.0").decode("latin-1").strip()
     if codec == "httpsig@1.0":
         signed_input = headers.get("signature-input", b"")
@@ -116,14 +122,16 @@ def request_message(method: str, target: str, headers: dict, body: bytes) -> dic
                          f"(expected one of {', '.join(CODECS)})", key="codec-device")
     if not isinstance(message, dict):
         message = {"body": message}
+    signers = []
     if message.get("commitments"):
-        if httpsig.verified_signers(message) is None:
+        signers = httpsig.verified_signers(message)
+        if signers is None:
             raise BadRequest("the request's signature does not verify (its commitments "
                              f"{sorted(message['commitments'])} do not match its fields)",
                              key="signature")
         message = httpsig.with_only_committed(message)
     path = message.get("path", target)
-    return {**message, "method": method.upper(), "path": path}
+    return {**message, "method": method.upper(), "path": path}, signers
 
 
 def _from_json_tabm(tabm: dict) -> dict:
@@ -141,16 +149,18 @@ class _Stop(Exception):
         self.status, self.value = status, value
 
 
-def handle(node, request: dict) -> dict:
+def handle(node, request: dict, signers: list | None = None) -> dict:
     """What the node answers to a request message: a message with ``status``.
 
     The request hook, the singleton's steps resolved on the node, the
     response hook, the node's signature; errors become messages with the
-    status that names them (never a raw exception).
+    status that names them (never a raw exception).  *signers*, when given,
+    are the verified signers :func:`decode_request` found (else the request's
+    commitments are checked here).
     """
     options = node.opts()
     try:
-        status, value = _handle(node, request, options)
+        status, value = _handle(node, request, options, signers)
     except BadRequest as exc:
         status, value = "error", {"status": exc.status, "body": str(exc)}
     except (PathError, MessageError) as exc:
@@ -174,13 +184,18 @@ def handle(node, request: dict) -> dict:
     return answer
 
 
-def _handle(node, request: dict, options: dict):
-    signers = httpsig.verified_signers(request) if request.get("commitments") else []
+def _handle(node, request: dict, options: dict, signers=None):
+    if signers is None:
+        signers = httpsig.verified_signers(request) if request.get("commitments") else []
     if signers is None:
         raise BadRequest("the request's signature does not verify", key="signature")
     if signers:
         options["signers"] = signers
-        options["signed-keys"] = httpsig.signed_keys(request)
+        # every commitment verified: each signature's keys, without checking them again
+        options["signed-keys"] = {
+            c["committer"]: httpsig.committed_keys(request, [cid])
+            for cid, c in request["commitments"].items()
+            if isinstance(c, dict) and c.get("alg") == httpsig.RSA_ALG and "committer" in c}
     hooks = node.config.get("on") or {}
     if hooks.get("request"):
         status, hooked = node._hook("request", hooks["request"], None, request, options)
@@ -367,14 +382,14 @@ def serve_one(node, method: str, target: str, headers: dict, body: bytes):
     trace = node.trace if node.recording else None
     try:
         try:
-            request = request_message(method, target, headers, body)
+            request, signers = decode_request(method, target, headers, body)
             codec = accept_codec(request, headers.get("accept", b"").decode("latin-1"))
         except BadRequest as exc:
             return exc.status, {"content-type": b"text/plain"}, str(exc).encode()
         if trace is not None:
             token = trace.started({"device": "meta@1.0"}, request,
                                   f"{method} {_short_path(request.get('path'))}", "meta@1.0")
-        answer = handle(node, request)
+        answer = handle(node, request, signers)
         try:
             out_headers, out_body = encode_answer(answer, codec)
         except AolabError as exc:
