@@ -233,8 +233,8 @@ def _inlined_header(message: dict, name: str):
         return None
     value = structured.to_tabm({name: message[name]}).get(name)
     if not isinstance(value, bytes) or len(value) > MAX_HEADER_LENGTH \
-            or b"\r" in value or b"\n" in value:
-        return None
+            or b"\r" in value or b"\n" in value or value != value.strip(b" \t"):
+        return None  # no header field carries this value exactly
     return value
 
 
