@@ -6,11 +6,13 @@ httpx or with aolab's own client.
 from __future__ import annotations
 
 import base64
+import json
 
 import httpx
 import pytest
 
 import aolab
+import aolab.data
 from aolab import wallet as wallets
 from aolab.codecs import httpsig
 from aolab.errors import ResolutionError
@@ -320,3 +322,24 @@ def test_fetch_of_an_unknown_key_is_a_store_error(plain):
     _node, server = plain
     with pytest.raises(aolab.errors.StoreError):
         aolab.connect(server.url).fetch("A" * 43)
+
+
+def test_results_json_of_an_ao_process_by_each_slot_form(served):
+    node, server = served
+    remote = aolab.connect(server.url, wallet=BOB)
+    image = node.write({"body": aolab.data.wasm("counter-process")})
+    process = remote.spawn({"execution-device": "stack@1.0", "image": image,
+                            "device-stack": ["wasi@1.0", "json-iface@1.0", "wasm64@1.0"]})
+    pid = aolab.id(process, committers="all")
+    for _ in range(2):
+        remote.schedule(process, {"action": "Ping"})
+    expected = node.compute(node.read(pid), 2)["results"]
+    for path in (f"/{pid}/compute&slot=2/results/json", f"/{pid}/compute&slot+integer=2/results/json",
+                 f"/{pid}/compute/results/json?slot=2"):
+        answer = httpx.get(server.url + path)  # httpsig@1.0: the JSON is the body
+        assert answer.status_code == 200, (path, answer.text)
+        assert answer.headers["content-type"] == "application/json"
+        assert json.loads(answer.content)["Output"]["data"] == expected["data"] == "3"
+    as_json = httpx.get(server.url + f"/{pid}/compute&slot=2/results/json",
+                        headers={"accept": "application/json"})  # json@1.0: the whole message
+    assert json.loads(as_json.json()["body"]) == json.loads(expected["json"]["body"])
