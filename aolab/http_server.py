@@ -42,8 +42,8 @@ Reference: HyperBEAM ``src/hb_http_server.erl``, ``src/hb_http.erl``
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
+import queue
 import socket
 import threading
 import urllib.parse
@@ -323,8 +323,7 @@ class NodeApp:
 
     def __init__(self, node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
         self.node, self.max_body, self.timeout = node, max_body, timeout
-        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1,
-                                                            thread_name_prefix="aolab-node")
+        self.worker = NodeThread()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -365,14 +364,73 @@ class NodeApp:
             target += "?" + scope["query_string"].decode("latin-1")
         target = urllib.parse.unquote(target) if "%" in target else target
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        job = asyncio.get_running_loop().run_in_executor(
-            self.worker, serve_one, self.node, method, target, headers, body)
+        loop = asyncio.get_running_loop()
+        job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body)
+        timer = loop.call_later(self.timeout, _expire, job)
         try:
-            code, out_headers, out_body = await asyncio.wait_for(asyncio.shield(job), self.timeout)
-        except asyncio.TimeoutError:
+            code, out_headers, out_body = await job
+        except _Expired:
             return _text(503, f"the request took longer than this node's limit of "
                               f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        finally:
+            timer.cancel()
         return code, {**CORS, **out_headers}, out_body
+
+
+class NodeThread:
+    """The one thread that does a served node's work, a job at a time in arrival order.
+
+    :meth:`submit` gives an asyncio future of the job's result, settled on its
+    loop when the job ends: one hand-over each way, no executor machinery (which
+    costs more than a small request's own work).  The job runs to its end even
+    when its future has expired (the node stays consistent).
+    """
+
+    def __init__(self):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
+        self._thread.start()
+
+    def submit(self, loop, function, *args) -> asyncio.Future:
+        future = loop.create_future()
+        self._jobs.put((loop, future, function, args))
+        return future
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            loop, future, function, args = job
+            try:
+                outcome = (False, function(*args))
+            except BaseException as exc:  # handed to the request that asked for it
+                outcome = (True, exc)
+            try:
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+            except RuntimeError:
+                pass  # the loop is closed: the server stopped meanwhile
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop once the jobs already submitted are done."""
+        self._jobs.put(None)
+        if wait:
+            self._thread.join()
+
+
+class _Expired(Exception):
+    """A request's time limit passed before its job ended."""
+
+
+def _expire(future) -> None:
+    if not future.done():
+        future.set_exception(_Expired())
+
+
+def _settle(future, failed: bool, value) -> None:
+    if future.done():
+        return  # expired: the answer was a 503
+    if failed:
+        future.set_exception(value)
+    else:
+        future.set_result(value)
 
 
 def serve_one(node, method: str, target: str, headers: dict, body: bytes):
