@@ -2,8 +2,9 @@
 
 npm ``hbsig@0.1.5`` and ``@permaweb/aoconnect@0.0.77`` (pinned in npm/package.json) run as
 Node scripts (tests/clients/*.cjs) against a node that pytest starts on 127.0.0.1 at a free
-port -- the ``aolab serve`` command in its own process, or ``Node.serve`` -- and stops by
-PID. Each script prints one JSON line of what the client saw; the node's side is checked here.
+port -- the ``aolab serve`` command in its own process (on a disk store when the node's side
+is read afterwards) -- and stops by PID. Each script prints one JSON line of what the client
+saw; the node's side is checked here.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import aolab.data
 from aolab import tools
 from aolab.codecs import httpsig
 from devices.scheduler import read_assignment
+from tests.needs import require
 from aolab import wallet as wallets
 
 HERE = pathlib.Path(__file__).parent
@@ -45,24 +47,37 @@ def _run_client(script: str, url: str, *args: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _serve_cli(*args: str):
+    """``aolab serve`` in its own process on a free port: ``(process, url)``."""
+    proc = subprocess.Popen([sys.executable, "-m", "aolab.cli", "serve", "--port", "0",
+                             "--wallet", str(ALICE_FILE), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONHASHSEED": "0"})
+    line = proc.stdout.readline()
+    if "serving on http://127.0.0.1:" not in line:
+        _stop(proc)
+        raise AssertionError(proc.stderr.read()[-2000:])
+    return proc, line.rsplit(" ", 1)[-1].strip()
+
+
+def _stop(proc) -> None:
+    """Stop a server process by its PID (this Popen's process only)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.fixture
 def cli_server():
     """``aolab serve`` in its own process, on a free port; stopped by its PID."""
-    proc = subprocess.Popen([sys.executable, "-m", "aolab.cli", "serve", "--port", "0",
-                             "--wallet", str(ALICE_FILE), "--name", "alice-cli"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONHASHSEED": "0"})
+    proc, url = _serve_cli("--name", "alice-cli")
     try:
-        line = proc.stdout.readline()
-        assert "serving on http://127.0.0.1:" in line, proc.stderr.read()[-2000:]
-        yield line.rsplit(" ", 1)[-1].strip()
+        yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 def test_aolab_serve_command_answers_info(cli_server):
@@ -87,19 +102,22 @@ def test_hbsig_signs_spawns_schedules_and_computes(cli_server):
     assert remote.compute(seen["spawn"]["process"], 3)["count"] == seen["count"]
 
 
-@pytest.fixture
-def aoconnect_seen():
-    """What aoconnect saw of a node served by ``Node.serve`` (stopped before the checks), and
-    the node: request()-level calls on a counter@1.0 process, then spawn() -> message() ->
-    result() on an AO JSON process over the counter-process image the node stores."""
-    node = aolab.Node(name="alice-aoconnect", operator_key=ALICE, network=aolab.Network())
-    image = node.write({"body": aolab.data.wasm("counter-process")})
-    server = node.serve(port=0)
+@pytest.fixture(scope="module")
+def aoconnect_seen(tmp_path_factory):
+    """What aoconnect saw of ``aolab serve`` (its own process, a disk store, stopped by its
+    PID before the checks), and the node over that store: request()-level calls on a
+    counter@1.0 process, then spawn() -> message() -> result() on an AO JSON process over
+    the counter-process image the store holds."""
+    require("node")
+    require("aoconnect")
+    store = str(tmp_path_factory.mktemp("aoconnect") / "store")
+    image = aolab.Node(store=store).write({"body": aolab.data.wasm("counter-process")})
+    proc, url = _serve_cli("--name", "alice-aoconnect", "--store", store)
     try:
-        seen = _run_client("aoconnect_peer.cjs", server.url, image)
+        seen = _run_client("aoconnect_peer.cjs", url, image)
     finally:
-        server.stop()
-    return node, seen
+        _stop(proc)
+    return aolab.Node(name="alice-aoconnect", operator_key=ALICE, store=store), seen
 
 
 @pytest.mark.requires_tool("node", "aoconnect")
