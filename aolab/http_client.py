@@ -40,6 +40,10 @@ TRANSPORT_FIELDS = frozenset(("content-length", "date", "server", "connection", 
 SAFE_PATH_CHARACTERS = "/~@&=+?()-_.!*',;:$"
 
 
+class TransportError(AolabError):
+    """A request that could not be sent, or whose answer could not be read."""
+
+
 def connect(url: str, wallet=None, *, timeout: float = 60.0) -> "RemoteNode":
     """A client of the node at *url*; requests are signed by *wallet* when given."""
     return RemoteNode(url, wallet, timeout=timeout)
@@ -160,7 +164,11 @@ class RemoteNode:
         node does not hold it, so a :class:`aolab.Network` can hold RemoteNodes
         beside in-process nodes (``network.join(aolab.connect(url))``)."""
         target = urllib.parse.quote(key, safe="/~@-_.")
-        code, answer = self.request("GET", f"/~cache@1.0/read?target={target}", sign=False)
+        try:
+            code, answer = self.request("GET", f"/~cache@1.0/read?target={target}", sign=False)
+        except TransportError as exc:  # an unreachable peer holds nothing for its network
+            raise StoreError(f"node {self.url} could not be asked for {key!r}: {exc}",
+                             key=key) from None
         if code >= 400 or not isinstance(answer, dict):
             raise StoreError(f"node {self.url} does not hold {key!r} (HTTP {code})", key=key)
         return self.unwrap(answer)
@@ -237,14 +245,14 @@ class Connection:
                                  "holds a line break or a colon", key=name)
             head.append(name.encode("latin-1") + b": " + value)
         payload = b"\r\n".join(head) + b"\r\n\r\n" + content
-        sock, reader = self._connection()
         try:
+            sock, reader = self._connection()
             sock.sendall(payload)
             response = _read_response(reader, method)
         except (OSError, ValueError) as exc:
             self.close()
-            raise AolabError(f"HTTP {method} {path} to {self.host}:{self.port} failed: {exc}") \
-                from None
+            raise TransportError(f"HTTP {method} {path} to {self.host}:{self.port} failed: "
+                                 f"{exc}") from None
         if response.headers.get("connection", "").lower() == "close":
             self.close()
         return response
@@ -266,6 +274,9 @@ class Connection:
             connection.request(method, self.prefix + path, body=content or None, headers=headers)
             answer = connection.getresponse()
             return Response(answer.status, answer.getheaders(), answer.read())
+        except (OSError, http.client.HTTPException) as exc:
+            raise TransportError(f"HTTPS {method} {path} to {self.host}:{self.port} failed: "
+                                 f"{exc}") from None
         finally:
             connection.close()
 

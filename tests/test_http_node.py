@@ -343,3 +343,22 @@ def test_results_json_of_an_ao_process_by_each_slot_form(served):
     as_json = httpx.get(server.url + f"/{pid}/compute&slot=2/results/json",
                         headers={"accept": "application/json"})  # json@1.0: the whole message
     assert json.loads(as_json.json()["body"]) == json.loads(expected["json"]["body"])
+
+
+def test_an_unreachable_peer_holds_nothing_for_its_network(plain):
+    node, server = plain
+    stored = node.write({"kept": "here"})
+    gone = aolab.Node(name="gone").serve(port=0)
+    gone_url = gone.url
+    gone.stop()
+    down = aolab.connect(gone_url)
+    with pytest.raises(aolab.errors.StoreError, match="could not be asked"):
+        down.fetch(stored)
+    with pytest.raises(aolab.http_client.TransportError):
+        down.info()
+    network, up = aolab.Network(), aolab.connect(server.url)  # a network holds nodes weakly
+    down.name = "0-down"  # asked first
+    network.join(down)
+    network.join(up)
+    assert network.nodes()[0] is down
+    assert network.fetch(stored)["kept"] == "here"
