@@ -42,8 +42,8 @@ Reference: HyperBEAM ``src/hb_http_server.erl``, ``src/hb_http.erl``
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
+import queue
 import socket
 import threading
 import urllib.parse
@@ -90,6 +90,12 @@ def request_message(method: str, target: str, headers: dict, body: bytes) -> dic
     A signed request comes back reduced to the keys its signatures cover, plus
     ``method`` and ``path``.
     """
+    return decode_request(method, target, headers, body)[0]
+
+
+def decode_request(method: str, target: str, headers: dict, body: bytes) -> tuple[dict, list]:
+    """``(request message, addresses of its verified signers)``: :func:`request_message`
+    and the signers its check found, so that :func:`handle` need not check again."""
     codec = headers.get("codec-device", b"httpsig@1.0").decode("latin-1").strip()
     if codec == "httpsig@1.0":
         signed_input = headers.get("signature-input", b"")
@@ -116,14 +122,16 @@ def request_message(method: str, target: str, headers: dict, body: bytes) -> dic
                          f"(expected one of {', '.join(CODECS)})", key="codec-device")
     if not isinstance(message, dict):
         message = {"body": message}
+    signers = []
     if message.get("commitments"):
-        if httpsig.verified_signers(message) is None:
+        signers = httpsig.verified_signers(message)
+        if signers is None:
             raise BadRequest("the request's signature does not verify (its commitments "
                              f"{sorted(message['commitments'])} do not match its fields)",
                              key="signature")
         message = httpsig.with_only_committed(message)
     path = message.get("path", target)
-    return {**message, "method": method.upper(), "path": path}
+    return {**message, "method": method.upper(), "path": path}, signers
 
 
 def _from_json_tabm(tabm: dict) -> dict:
@@ -141,16 +149,18 @@ class _Stop(Exception):
         self.status, self.value = status, value
 
 
-def handle(node, request: dict) -> dict:
+def handle(node, request: dict, signers: list | None = None) -> dict:
     """What the node answers to a request message: a message with ``status``.
 
     The request hook, the singleton's steps resolved on the node, the
     response hook, the node's signature; errors become messages with the
-    status that names them (never a raw exception).
+    status that names them (never a raw exception).  *signers*, when given,
+    are the verified signers :func:`decode_request` found (else the request's
+    commitments are checked here).
     """
     options = node.opts()
     try:
-        status, value = _handle(node, request, options)
+        status, value = _handle(node, request, options, signers)
     except BadRequest as exc:
         status, value = "error", {"status": exc.status, "body": str(exc)}
     except (PathError, MessageError) as exc:
@@ -174,13 +184,18 @@ def handle(node, request: dict) -> dict:
     return answer
 
 
-def _handle(node, request: dict, options: dict):
-    signers = httpsig.verified_signers(request) if request.get("commitments") else []
+def _handle(node, request: dict, options: dict, signers=None):
+    if signers is None:
+        signers = httpsig.verified_signers(request) if request.get("commitments") else []
     if signers is None:
         raise BadRequest("the request's signature does not verify", key="signature")
     if signers:
         options["signers"] = signers
-        options["signed-keys"] = httpsig.signed_keys(request)
+        # every commitment verified: each signature's keys, without checking them again
+        options["signed-keys"] = {
+            c["committer"]: httpsig.committed_keys(request, [cid])
+            for cid, c in request["commitments"].items()
+            if isinstance(c, dict) and c.get("alg") == httpsig.RSA_ALG and "committer" in c}
     hooks = node.config.get("on") or {}
     if hooks.get("request"):
         status, hooked = node._hook("request", hooks["request"], None, request, options)
@@ -296,94 +311,165 @@ def _header_safe(text: str) -> bool:
 
 # -- the ASGI app --------------------------------------------------------------------
 
-def make_app(node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
-    """The Starlette app serving *node* on one catch-all route.
+class NodeApp:
+    """The ASGI app serving a node on one catch-all route (``hb_http_server``'s).
 
-    The node's work runs on one worker thread, one request at a time (what
-    keeps its store, schedules and trace consistent), under a lock shared
-    with nothing else.
+    A plain ASGI callable (uvicorn calls it once per request): the body is read
+    up to ``max_body`` bytes, then the node's work runs on one worker thread,
+    one request at a time (what keeps its store, schedules and trace
+    consistent), and a request that runs longer than ``timeout`` seconds is
+    answered 503.
     """
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
 
-    worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="aolab-node")
+    def __init__(self, node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
+        self.node, self.max_body, self.timeout = node, max_body, timeout
+        self.worker = NodeThread()
 
-    def serve_one(method: str, target: str, headers: dict, body: bytes):
-        token = None
-        trace = node.trace if node.recording else None
-        request = None
-        try:
-            try:
-                request = request_message(method, target, headers, body)
-                codec = accept_codec(request, headers.get("accept", b"").decode("latin-1"))
-            except BadRequest as exc:
-                return 400 if exc.status == 400 else exc.status, \
-                    {"content-type": b"text/plain"}, str(exc).encode()
-            if trace is not None:
-                token = trace.started({"device": "meta@1.0"}, request,
-                                      f"{method} {_short_path(request.get('path'))}", "meta@1.0")
-            answer = handle(node, request)
-            try:
-                out_headers, out_body = encode_answer(answer, codec)
-            except AolabError as exc:
-                answer = {"status": 500, "body": f"cannot encode the answer as {codec}: {exc}"}
-                out_headers, out_body = encode_answer(answer, "httpsig@1.0")
-            code = status_of(answer)
-            if token is not None:
-                trace.finished(token, "ok" if code < 400 else "error", answer, None)
-                token = None
-            return code, out_headers, out_body
-        finally:
-            if token is not None:
-                trace.finished(token, "error", None, None)
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return  # lifespan and websockets: nothing to do
+        code, headers, body = await self._answer(scope, receive)
+        fields = [(k.encode("latin-1"), v if isinstance(v, bytes) else str(v).encode("latin-1"))
+                  for k, v in headers.items() if k != "content-length"]
+        fields.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": code, "headers": fields})
+        await send({"type": "http.response.body", "body": body})
 
-    async def catch_all(request):
-        method = request.method
+    async def _answer(self, scope, receive):
+        method = scope["method"]
         if method == "OPTIONS":
-            return Response(b"", 204, headers=CORS)
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_body:
-            return _text(413, f"the request body of {declared} bytes is over this node's "
-                              f"limit of {max_body} bytes")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_body:
-                return _text(413, f"the request body is over this node's limit of {max_body} bytes")
-            chunks.append(chunk)
-        scope = request.scope
-        raw_path = scope.get("raw_path") or scope["path"].encode()
-        target = raw_path.decode("latin-1")
-        if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
-        target = urllib.parse.unquote(target) if "%" in target else target
+            return 204, dict(CORS), b""
         headers = {}
         for name, value in scope["headers"]:
             key = name.decode("latin-1").lower()
             headers[key] = headers[key] + b", " + value if key in headers else value
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return _text(413, f"the request body of {declared.decode()} bytes is over this "
+                              f"node's limit of {self.max_body} bytes")
+        chunks, size, more = [], 0, True
+        while more:
+            event = await receive()
+            if event["type"] == "http.disconnect":
+                return _text(400, "the client went away before sending the whole request")
+            chunk = event.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return _text(413, f"the request body is over this node's limit of "
+                                  f"{self.max_body} bytes")
+            chunks.append(chunk)
+            more = event.get("more_body", False)
+        target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        target = urllib.parse.unquote(target) if "%" in target else target
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(worker, serve_one, method, target, headers, b"".join(chunks))
+        job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body)
+        timer = loop.call_later(self.timeout, _expire, job)
         try:
-            code, out_headers, out_body = await asyncio.wait_for(asyncio.shield(job), timeout)
-        except asyncio.TimeoutError:
-            return _text(503, f"the request took longer than this node's limit of {timeout:g} s "
-                              "(its resolution goes on; ask again later)")
-        out = dict(CORS)
-        for key, value in out_headers.items():
-            out[key] = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        return Response(out_body, code, headers=out)
+            code, out_headers, out_body = await job
+        except _Expired:
+            return _text(503, f"the request took longer than this node's limit of "
+                              f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        finally:
+            timer.cancel()
+        return code, {**CORS, **out_headers}, out_body
 
-    route = Route("/{rest:path}", catch_all,
-                  methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
-    app = Starlette(routes=[route])
-    app.state.worker = worker
-    return app
+
+class NodeThread:
+    """The one thread that does a served node's work, a job at a time in arrival order.
+
+    :meth:`submit` gives an asyncio future of the job's result, settled on its
+    loop when the job ends: one hand-over each way, no executor machinery (which
+    costs more than a small request's own work).  The job runs to its end even
+    when its future has expired (the node stays consistent).
+    """
+
+    def __init__(self):
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
+        self._thread.start()
+
+    def submit(self, loop, function, *args) -> asyncio.Future:
+        future = loop.create_future()
+        self._jobs.put((loop, future, function, args))
+        return future
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            loop, future, function, args = job
+            try:
+                outcome = (False, function(*args))
+            except BaseException as exc:  # handed to the request that asked for it
+                outcome = (True, exc)
+            try:
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+            except RuntimeError:
+                pass  # the loop is closed: the server stopped meanwhile
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop once the jobs already submitted are done."""
+        self._jobs.put(None)
+        if wait:
+            self._thread.join()
+
+
+class _Expired(Exception):
+    """A request's time limit passed before its job ended."""
+
+
+def _expire(future) -> None:
+    if not future.done():
+        future.set_exception(_Expired())
+
+
+def _settle(future, failed: bool, value) -> None:
+    if future.done():
+        return  # expired: the answer was a 503
+    if failed:
+        future.set_exception(value)
+    else:
+        future.set_result(value)
+
+
+def serve_one(node, method: str, target: str, headers: dict, body: bytes):
+    """``(status, header fields, body)`` of one HTTP request to *node*: decoded,
+    handled, encoded, and recorded as one step of the node's trace."""
+    token = None
+    trace = node.trace if node.recording else None
+    try:
+        try:
+            request, signers = decode_request(method, target, headers, body)
+            codec = accept_codec(request, headers.get("accept", b"").decode("latin-1"))
+        except BadRequest as exc:
+            return exc.status, {"content-type": b"text/plain"}, str(exc).encode()
+        if trace is not None:
+            token = trace.started({"device": "meta@1.0"}, request,
+                                  f"{method} {_short_path(request.get('path'))}", "meta@1.0")
+        answer = handle(node, request, signers)
+        try:
+            out_headers, out_body = encode_answer(answer, codec)
+        except AolabError as exc:
+            answer = {"status": 500, "body": f"cannot encode the answer as {codec}: {exc}"}
+            out_headers, out_body = encode_answer(answer, "httpsig@1.0")
+        code = status_of(answer)
+        if token is not None:
+            trace.finished(token, "ok" if code < 400 else "error", answer, None)
+            token = None
+        return code, out_headers, out_body
+    finally:
+        if token is not None:
+            trace.finished(token, "error", None, None)
+
+
+def make_app(node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
+    """The ASGI app serving *node* (a :class:`NodeApp`)."""
+    return NodeApp(node, max_body=max_body, timeout=timeout)
 
 
 def _text(code: int, text: str):
-    from starlette.responses import Response
-    return Response(text.encode(), code, headers={**CORS, "content-type": "text/plain"})
+    return code, {**CORS, "content-type": b"text/plain"}, text.encode()
 
 
 def _short_path(path) -> str:
@@ -415,7 +501,8 @@ class Server:
         self.host, self.port = self._socket.getsockname()[:2]
         # http="auto": uvicorn's httptools parser when installed (a dependency), else h11
         config = uvicorn.Config(self.app, log_level=log_level, lifespan="off", access_log=False,
-                                timeout_keep_alive=30, http=http)
+                                timeout_keep_alive=30, http=http,
+                                proxy_headers=False, server_header=False, date_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 
@@ -451,7 +538,7 @@ class Server:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
-        self.app.state.worker.shutdown(wait=True)
+        self.app.worker.shutdown(wait=True)
         self._socket.close()
 
     def __enter__(self) -> "Server":

@@ -1,13 +1,22 @@
 """HTTP benchmark: a node served over HTTP (aolab.http_server) against the same node in-process.
 
 * ``GET /~meta@1.0/info`` requests per second, from a client process with 4 keep-alive
-  connections (stdlib ``http.client``), with uvicorn's httptools parser and with h11, against ``Node.resolve("/~meta@1.0/info")``
-  in-process (the node has no wallet: with one, every answer is RSA-signed and the
-  signature dominates both);
+  connections (stdlib ``http.client``; uvicorn's httptools parser, and h11 once), against
+  ``Node.resolve("/~meta@1.0/info")`` in-process (the node has no wallet: with one, every
+  answer is RSA-signed and the signature dominates both);
 * schedule + compute pairs per second (``POST /<pid>/schedule`` then
-  ``GET /<pid>/compute&slot+integer=N``, aolab.connect in a client process) against
-  ``Node.schedule`` + ``Node.compute`` in-process; the ratio is the cost of HTTP
-  (encoding, transport, decoding) for the same work.
+  ``GET /<pid>/compute&slot+integer=N``, ``aolab.connect`` in a client process) against
+  ``Node.schedule`` + ``Node.compute`` in-process: the same process type (counter@1.0),
+  the same messages, no signatures on either side (neither node has a wallet, the
+  client none either). The ratio is the cost of HTTP (encoding, transport, decoding)
+  for the same work. Also measured: the CPU time per pair of the server (this process,
+  while the client runs) and of the client (its own process), and the server's work
+  without sockets (``request_message`` + ``handle`` + ``encode_answer`` on the same
+  requests: what is left of the ratio once transport and client are gone).
+
+The machine is shared: each figure is measured in ``ROUNDS`` interleaved rounds (one of
+each kind per round) and reported as the median; a ratio is the median of the rounds'
+ratios. The load average before and after is reported.
 
 Goals (issue 16): >= 1,500 info requests/s on a 2-core machine; HTTP cost <= 2x in-process
 for schedule + compute. The client runs in its own process so that it does not share the
@@ -19,11 +28,15 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import time
 
 import aolab
+
+ROUNDS = 5
 
 CLIENT = r'''
 import http.client, json, sys, threading, time
@@ -47,11 +60,12 @@ url, pairs = sys.argv[1], int(sys.argv[2])
 remote = aolab.connect(url)
 process = remote.spawn({"execution-device": "counter@1.0", "scheduler-device": "scheduler@1.0",
                         "bench": "http"})
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 for n in range(pairs):
     slot = remote.schedule(process, {"action": "add", "amount": 1, "n": n})["slot"]
     assert remote.compute(process, slot)["at-slot"] == slot
-print(json.dumps({"seconds": time.perf_counter() - t, "pairs": pairs}))
+print(json.dumps({"seconds": time.perf_counter() - t, "pairs": pairs,
+                  "client_cpu": time.process_time() - cpu}))
 '''
 
 
@@ -62,19 +76,54 @@ def _client(code: str, *args) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _in_process_pairs(pairs: int) -> float:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _counter_process(name: str) -> dict:
+    return {"device": "process@1.0", "type": "Process", "execution-device": "counter@1.0",
+            "scheduler-device": "scheduler@1.0", "bench": name}
+
+
+def _in_process_pairs(pairs: int) -> tuple[float, float]:
+    """(pairs/s, CPU s per pair) of Node.schedule + Node.compute."""
     node = aolab.Node(name="bench-local", record=False, network=aolab.Network())
-    process = {"device": "process@1.0", "type": "Process", "execution-device": "counter@1.0",
-               "scheduler-device": "scheduler@1.0", "bench": "local"}
+    process = _counter_process("local")
     node.schedule(process, process)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for n in range(pairs):
         slot = node.schedule(process, {"action": "add", "amount": 1, "n": n})["slot"]
         assert node.compute(process, slot)["at-slot"] == slot
+    return pairs / (time.perf_counter() - start), (time.process_time() - cpu) / pairs
+
+
+def _server_pipeline_pairs(pairs: int) -> float:
+    """pairs/s of the server's own work on the HTTP forms of the same requests, no sockets
+    (the client's encoding of each request happens before the clock runs)."""
+    from aolab import http_server
+    from aolab.codecs import httpsig
+
+    node = aolab.Node(name="bench-pipeline", record=False, network=aolab.Network())
+    process = _counter_process("pipeline")
+    node.schedule(process, process)
+    pid = aolab.id(process, committers="all")
+    requests = []
+    for n in range(pairs):
+        form = httpsig.to_http({"path": f"/{pid}/schedule",
+                                "body": {"action": "add", "amount": 1, "n": n}})
+        requests.append(("POST", f"/{pid}/schedule", form, form.pop("body", b"")))
+        requests.append(("GET", f"/{pid}/compute&slot+integer={n + 1}", {}, b""))
+    start = time.perf_counter()
+    for method, target, headers, body in requests:
+        request = http_server.request_message(method, target, headers, body)
+        answer = http_server.handle(node, request)
+        http_server.encode_answer(answer, http_server.accept_codec(request, None))
+        assert http_server.status_of(answer) == 200
     return pairs / (time.perf_counter() - start)
 
 
-def run(info_requests: int = 2000, pairs: int = 300) -> dict:
+def _round(info_requests: int, pairs: int) -> dict:
     node = aolab.Node(name="bench-http", record=False, network=aolab.Network())
     start = time.perf_counter()
     for _ in range(info_requests):
@@ -82,21 +131,49 @@ def run(info_requests: int = 2000, pairs: int = 300) -> dict:
     info_local = info_requests / (time.perf_counter() - start)
     with node.serve(port=0) as server:
         info = _client(CLIENT, server.host, server.port, 4, info_requests // 4)
+        cpu = _cpu()
         pair_run = _client(PAIRS_CLIENT, server.url, pairs)
+        server_cpu = (_cpu() - cpu) / pairs
+    local_pairs, local_cpu = _in_process_pairs(pairs)
+    pipeline = _server_pipeline_pairs(pairs)
+    http_pairs = pair_run["pairs"] / pair_run["seconds"]
+    return {"info_http": info["requests"] / info["seconds"], "info_local": info_local,
+            "pairs_http": http_pairs, "pairs_local": local_pairs, "pairs_pipeline": pipeline,
+            "cpu_local": local_cpu, "cpu_server": server_cpu,
+            "cpu_client": pair_run["client_cpu"] / pairs}
+
+
+def run(info_requests: int = 2000, pairs: int = 300, rounds: int = ROUNDS) -> dict:
+    load_before = os.getloadavg()[0]
+    found = [_round(info_requests, pairs) for _ in range(rounds)]
+    node = aolab.Node(name="bench-h11", record=False, network=aolab.Network())
     with node.serve(port=0, http="h11") as server:
         info_h11 = _client(CLIENT, server.host, server.port, 4, info_requests // 4)
-    info_http = info["requests"] / info["seconds"]
-    pairs_http = pair_run["pairs"] / pair_run["seconds"]
-    pairs_local = _in_process_pairs(pairs)
+
+    def median(key):
+        return statistics.median(r[key] for r in found)
+
+    def ratio(a, b):
+        return statistics.median(r[a] / r[b] for r in found)
+
     return {
-        "info_requests_per_s_http": info_http,
-        "info_requests_per_s_in_process": info_local,
-        "info_http_cost_x": info_local / info_http,
+        "rounds": rounds,
+        "info_requests_per_s_http": median("info_http"),
+        "info_requests_per_s_http_min_max": f"{min(r['info_http'] for r in found):,.0f}-"
+                                            f"{max(r['info_http'] for r in found):,.0f}",
+        "info_requests_per_s_in_process": median("info_local"),
+        "info_http_cost_x": ratio("info_local", "info_http"),
         "info_requests_per_s_http_h11_parser": info_h11["requests"] / info_h11["seconds"],
-        "schedule_compute_pairs_per_s_http": pairs_http,
-        "schedule_compute_pairs_per_s_in_process": pairs_local,
-        "schedule_compute_http_cost_x": pairs_local / pairs_http,
-        "load_average_1min": os.getloadavg()[0],
+        "schedule_compute_pairs_per_s_http": median("pairs_http"),
+        "schedule_compute_pairs_per_s_in_process": median("pairs_local"),
+        "schedule_compute_http_cost_x": ratio("pairs_local", "pairs_http"),
+        "schedule_compute_http_cost_x_min_max": f"{min(r['pairs_local'] / r['pairs_http'] for r in found):.2f}-"
+                                                f"{max(r['pairs_local'] / r['pairs_http'] for r in found):.2f}",
+        "server_work_without_sockets_cost_x": ratio("pairs_local", "pairs_pipeline"),
+        "cpu_ms_per_pair_in_process": median("cpu_local") * 1e3,
+        "cpu_ms_per_pair_http_server": median("cpu_server") * 1e3,
+        "cpu_ms_per_pair_http_client": median("cpu_client") * 1e3,
+        "load_average_1min_before_after": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
     }
 
 

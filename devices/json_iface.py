@@ -19,6 +19,8 @@ wasm64@1.0, in a stack such as ``["wasi@1.0", "json-iface@1.0", "wasm64@1.0"]``:
     wasm64@1.0 then calls ``handle`` and asks for a second pass.
 ``compute``, second pass
     reads the answer and sets ``results/data`` (the ``Output``'s data),
+    ``results/json`` (the response as JSON, a message with ``content-type:
+    application/json``: what aoconnect's ``result()`` reads over HTTP),
     ``results/outbox/1..N`` (each message's ``Tags`` flattened to keys, plus
     ``from-process`` and ``from-image``), ``results/patches``, and
     ``results/error`` when the process answered an ``Error`` (which is also
@@ -174,7 +176,13 @@ def _read_results(base, request, opts):
     process = base.get("process") if isinstance(base.get("process"), dict) else {}
     origin = {"from-process": _described(base, process)[1] if process else "",
               "from-image": _image_id(process)}
-    return _with_results(base, results, _response_to_results(answer.get("response"), origin))
+    found = _response_to_results(answer.get("response"), origin)
+    if isinstance(answer.get("response"), dict):
+        # the answer as JSON, what aoconnect's result() reads at /compute/results/json
+        # (HyperBEAM sets it for delegated compute: dev_delegated_compute:compute)
+        found["json"] = {"content-type": "application/json",
+                         "body": json.dumps(answer["response"], separators=(",", ":"))}
+    return _with_results(base, results, found)
 
 
 def _response_to_results(response, origin: dict) -> dict:

@@ -5,10 +5,14 @@ httpx or with aolab's own client.
 """
 from __future__ import annotations
 
+import base64
+import json
+
 import httpx
 import pytest
 
 import aolab
+import aolab.data
 from aolab import wallet as wallets
 from aolab.codecs import httpsig
 from aolab.errors import ResolutionError
@@ -171,6 +175,50 @@ def test_tampered_signed_request_is_400(plain):
     assert answer.status_code == 400 and "signature" in answer.text
 
 
+def _header_signed(wallet, fields: dict) -> dict:
+    """Header fields signed as RFC 9421 clients sign them (aoconnect, hbsig): every field a
+    component, its value as sent, whatever httpsig@1.0 would make of the message."""
+    names = sorted(fields)
+    params = b';alg="rsa-pss-sha512";keyid="' + wallet.keyid.encode() + b'"'
+    signature = wallet.sign(httpsig.signature_base_for(fields, names, params))
+    name = httpsig.signature_name(wallet.address).encode()
+    return {**fields, "signature": name + b"=:" + base64.b64encode(signature) + b":",
+            "signature-input": name + b"=" + httpsig.signature_params(names, params)}
+
+
+def test_data_signed_as_a_header_verifies_against_the_data_key(plain):
+    node, server = plain
+    seen = {}
+
+    def echo(base, request):
+        seen.update(request)
+        return {"ok": "yes"}
+
+    node.register_device("echo@1.0", {"look": echo})
+    http = _header_signed(BOB, {"action": b"add", "data": b"hello there"})
+    answer = httpx.post(server.url + "/~echo@1.0/look", headers={**http, "extra": "unsigned"})
+    assert answer.status_code == 200, answer.text
+    assert seen["data"] == "hello there" and seen["action"] == "add" and "extra" not in seen
+    # httpsig@1.0 carries `data` in the body, yet the message still verifies as bob's
+    message = {k: v for k, v in seen.items() if k not in ("method", "path")}
+    assert "data" not in httpsig.tabm_to_http({"data": b"hello there"})
+    assert httpsig.verify(message) and httpsig.signers(message, covering=("data",)) == [BOB.address]
+    assert httpsig.verify(httpsig.from_http(httpsig.to_http(message)))
+
+
+def test_data_signed_as_a_header_and_changed_is_400(plain):
+    _node, server = plain
+    http = _header_signed(BOB, {"action": b"add", "data": b"hello there"})
+    answer = httpx.post(server.url + "/~meta@1.0/info", headers={**http, "data": "hello THERE"})
+    assert answer.status_code == 400 and "signature" in answer.text
+    # a signed header never stands for another key's value
+    message = httpsig.from_http(_header_signed(BOB, {"action": b"add", "data": b"x"}))
+    assert httpsig.verify(message)
+    assert not httpsig.verify({**message, "data": "y"})
+    with_body = {**message, "body": "x"}  # `data` is a header again; `body` is not signed
+    assert httpsig.verify(with_body) and "body" not in httpsig.committed_keys(with_body)
+
+
 def test_operator_can_update_the_node_over_http_and_others_cannot(served):
     node, server = served
     refused = _signed_post(server.url, "/~meta@1.0/info", BOB, **{"new-key": "mallory"})
@@ -274,3 +322,43 @@ def test_fetch_of_an_unknown_key_is_a_store_error(plain):
     _node, server = plain
     with pytest.raises(aolab.errors.StoreError):
         aolab.connect(server.url).fetch("A" * 43)
+
+
+def test_results_json_of_an_ao_process_by_each_slot_form(served):
+    node, server = served
+    remote = aolab.connect(server.url, wallet=BOB)
+    image = node.write({"body": aolab.data.wasm("counter-process")})
+    process = remote.spawn({"execution-device": "stack@1.0", "image": image,
+                            "device-stack": ["wasi@1.0", "json-iface@1.0", "wasm64@1.0"]})
+    pid = aolab.id(process, committers="all")
+    for _ in range(2):
+        remote.schedule(process, {"action": "Ping"})
+    expected = node.compute(node.read(pid), 2)["results"]
+    for path in (f"/{pid}/compute&slot=2/results/json", f"/{pid}/compute&slot+integer=2/results/json",
+                 f"/{pid}/compute/results/json?slot=2"):
+        answer = httpx.get(server.url + path)  # httpsig@1.0: the JSON is the body
+        assert answer.status_code == 200, (path, answer.text)
+        assert answer.headers["content-type"] == "application/json"
+        assert json.loads(answer.content)["Output"]["data"] == expected["data"] == "3"
+    as_json = httpx.get(server.url + f"/{pid}/compute&slot=2/results/json",
+                        headers={"accept": "application/json"})  # json@1.0: the whole message
+    assert json.loads(as_json.json()["body"]) == json.loads(expected["json"]["body"])
+
+
+def test_an_unreachable_peer_holds_nothing_for_its_network(plain):
+    node, server = plain
+    stored = node.write({"kept": "here"})
+    gone = aolab.Node(name="gone").serve(port=0)
+    gone_url = gone.url
+    gone.stop()
+    down = aolab.connect(gone_url)
+    with pytest.raises(aolab.errors.StoreError, match="could not be asked"):
+        down.fetch(stored)
+    with pytest.raises(aolab.http_client.TransportError):
+        down.info()
+    network, up = aolab.Network(), aolab.connect(server.url)  # a network holds nodes weakly
+    down.name = "0-down"  # asked first
+    network.join(down)
+    network.join(up)
+    assert network.nodes()[0] is down
+    assert network.fetch(stored)["kept"] == "here"

@@ -209,15 +209,33 @@ def signature_base_for(fields: dict, identifiers: list, params: bytes) -> bytes:
         signature_params(identifiers, params)
 
 
-def _components_lines(fields: dict, identifiers) -> bytes:
+def _components_lines(fields: dict, identifiers, message=None) -> bytes:
     lines = []
     for ident in identifiers:
         name = field_name(ident)
-        if name not in fields:
+        value = fields.get(name)
+        if value is None and message is not None:
+            value = _inlined_header(message, name)
+        if value is None:
             raise CommitmentError(f"the signed component {ident!r} is not in the message", key=name)
-        value = fields[name].strip(b" ").replace(b"\n", b" ")
+        value = value.strip(b" ").replace(b"\n", b" ")
         lines.append(sf_string(name.encode()) + b": " + value)
     return b"\n".join(lines)
+
+
+def _inlined_header(message: dict, name: str):
+    """The value of key *name* as a header field, when the encoder carries it in the
+    body instead: the inline key (``data`` of a message without ``body``) that a
+    client signed as a header (aoconnect's ``spawn``/``message`` sign ``data: ...``).
+    The signature then covers exactly this key's value, so it is checked against it;
+    None for any other key, or a value no header could carry."""
+    if name not in message or _inline_key(message)[1] != name:
+        return None
+    value = structured.to_tabm({name: message[name]}).get(name)
+    if not isinstance(value, bytes) or len(value) > MAX_HEADER_LENGTH \
+            or b"\r" in value or b"\n" in value or value != value.strip(b" \t"):
+        return None  # no header field carries this value exactly
+    return value
 
 
 def hmac_fields(message: dict) -> dict:
@@ -236,11 +254,14 @@ def hmac_id(message: dict) -> bytes:
     return _hmac_over(hmac_fields(message), None)
 
 
-def _hmac_over(fields: dict, identifiers) -> bytes:
+def _hmac_over(fields: dict, identifiers, message=None) -> bytes:
     """HMAC-SHA256 (key ``ao``) over *identifiers* of *fields* (every field when None)."""
-    idents = component_identifiers(fields) if identifiers is None else \
-        component_identifiers(field_name(i) for i in identifiers)
-    base = signature_base_for(fields, idents, HMAC_PARAMS)
+    if identifiers is None:
+        base = signature_base_for(fields, component_identifiers(fields), HMAC_PARAMS)
+    else:
+        idents = component_identifiers(field_name(i) for i in identifiers)
+        base = _components_lines(fields, idents, message) + b'\n"@signature-params": ' + \
+            signature_params(idents, HMAC_PARAMS)
     return _hmac.new(b"ao", base, hashlib.sha256).digest()
 
 
@@ -265,7 +286,7 @@ def commit(message: dict) -> dict:
     kept = {k: v for k, v in commitments.items() if not _is_hmac(v)}
     hmac_commitment = _hmac_commitment(kept)
     identifiers = _hmac_identifiers(hmac_commitment)
-    kept[b64url(_hmac_over(hmac_fields(message), identifiers))] = hmac_commitment
+    kept[b64url(_hmac_over(hmac_fields(message), identifiers, message))] = hmac_commitment
     return {**message, "commitments": kept}
 
 
@@ -329,20 +350,20 @@ def verify_commitment(message: dict, commitment_id, commitment, fields=None) -> 
             signed = {k: v for k, v in _commitments(message).items() if not _is_hmac(v)}
             if _hmac_commitment(signed) != {k: v for k, v in commitment.items()}:
                 return False  # the hmac carries other signatures than the message's
-            expected = _hmac_over(fields, _hmac_identifiers(commitment))
+            expected = _hmac_over(fields, _hmac_identifiers(commitment), message)
             return b64url(expected) == commitment_id
         device = commitment.get("commitment-device", DEVICE)
         if device != DEVICE:
             verifier = COMMITMENT_VERIFIERS.get(device)
             return bool(verifier(message, commitment_id, commitment)) if verifier else False
         if commitment.get("alg") == RSA_ALG:
-            return _verify_rsa(fields, commitment_id, commitment)
+            return _verify_rsa(fields, commitment_id, commitment, message)
     except (KeyError, ValueError, TypeError, IndexError, CommitmentError, EncodingError):
         return False
     return False
 
 
-def _verify_rsa(fields: dict, commitment_id: str, commitment: dict) -> bool:
+def _verify_rsa(fields: dict, commitment_id: str, commitment: dict, message=None) -> bool:
     from ..ids import address_of
 
     name, identifiers, params, inner = parse_signature_input(commitment["signature-input"])
@@ -355,7 +376,7 @@ def _verify_rsa(fields: dict, commitment_id: str, commitment: dict) -> bool:
         return False  # the key that signed is not the committer's
     if b64url(hashlib.sha256(signature).digest()) != commitment_id:
         return False  # the commitment ID does not name this signature
-    base = _components_lines(fields, identifiers) + b'\n"@signature-params": ' + inner
+    base = _components_lines(fields, identifiers, message) + b'\n"@signature-params": ' + inner
     known = _verify_base(base, signature, keyid)
     if not known and not identifiers:
         # over no components HyperBEAM signs "\n" + the params line; RFC 9421 (hbsig,
@@ -374,7 +395,8 @@ def signed_base(message: dict, commitment_id: str) -> bytes:
     signs, rebuilt from the message (what its verification checks)."""
     commitment = _commitments(message)[commitment_id]
     _, identifiers, _, inner = parse_signature_input(commitment["signature-input"])
-    return _components_lines(hmac_fields(message), identifiers) + b'\n"@signature-params": ' + inner
+    return _components_lines(hmac_fields(message), identifiers, message) + \
+        b'\n"@signature-params": ' + inner
 
 
 def verified_commitments(message: dict) -> dict:

@@ -1,7 +1,7 @@
 // A real AO client as aolab's peer: npm @permaweb/aoconnect@0.0.77 in mainnet mode with the
 // process@1.0 device (never its default relay@1.0, which sends to an outside relay), against
 // the aolab node at argv[2]. Prints one JSON line of what it saw, checked by
-// tests/test_http_clients.py. Usage: node aoconnect_peer.cjs URL WALLET.json
+// tests/test_http_clients.py. Usage: node aoconnect_peer.cjs URL WALLET.json IMAGE-ID
 //
 // aoconnect's spawn() first reads the module's tags from an Arweave GraphQL gateway; that
 // one query is answered here, in this script (a module with the tags spawn checks), so that
@@ -10,7 +10,7 @@ const fs = require("fs")
 const path = require("path")
 
 const LOCAL_GRAPHQL = "http://127.0.0.1:9/graphql"   // never contacted: answered below
-const MODULE_ID = "M".repeat(43)
+const MODULE_ID = process.argv[4]   // the ID of a wasm image in the node's store
 
 const realFetch = globalThis.fetch
 async function localFetch(url, options) {
@@ -60,14 +60,30 @@ async function main() {
                                     target: pid })
   out.pushStatus = Number(pushed.status ?? 200)
 
-  // spawn() and message() put `data` (default " ") in a signed header; httpsig@1.0 carries
-  // a message's data in the body, so the signature cannot be checked against the message:
-  // aolab refuses it with 400 (HyperBEAM b2743e4a does not check request signatures unless
-  // force_signed_requests is set). Record what the node answered.
-  out.spawnHighLevel = await ao.spawn({
+  // the high-level calls: spawn() POSTs a signed Type: Process message to /schedule (its
+  // `device` tag names the process device), message() schedules to /<pid>/schedule and pushes
+  // the slot, result() POSTs /<pid>/compute&slot+integer=N/results/json. Both sign `data` as a
+  // header (httpsig@1.0 carries a message's data in the body): the node checks that
+  // signature against the `data` key itself.
+  // The process is an AO JSON process (wasi@1.0, json-iface@1.0, wasm64@1.0 over the image
+  // MODULE_ID): its device-stack is a list, sent as a header typed by an `ao-types` tag
+  // (tags are text), as httpsig@1.0 itself writes typed values.
+  const hlPid = await ao.spawn({
     module: MODULE_ID, scheduler: out.operator, data: "counter",
-    tags: [{ name: "Execution-Device", value: "counter@1.0" }],
-  }).then(id => "accepted " + id, e => String(e.message).slice(0, 120))
+    tags: [{ name: "Device", value: "process@1.0" },
+           { name: "Execution-Device", value: "stack@1.0" },
+           { name: "Device-Stack", value: '"wasi@1.0", "json-iface@1.0", "wasm64@1.0"' },
+           { name: "ao-types", value: 'device-stack="list"' },
+           { name: "Image", value: MODULE_ID }],
+  })
+  out.spawned = hlPid
+  out.messaged = []
+  for (const amount of ["4", "5"]) {
+    out.messaged.push(await ao.message({ process: hlPid, data: "adding " + amount,
+                                        tags: [{ name: "Action", value: "add" },
+                                               { name: "Amount", value: amount }] }))
+  }
+  out.result = await ao.result({ process: hlPid, message: out.messaged[1] })
 
   const computed = await ao.request({ path: `/${pid}/compute&slot+integer=2`, method: "GET" })
   out.computeStatus = computed.status ?? 200
