@@ -1,0 +1,107 @@
+"""Stage 11 of a step ("notify waiters"): what the resolver tells a listener.
+
+When ``opts["listener"]`` is set, the resolver opens an :class:`OpenStep` for
+each step: the listener hears :class:`~aolab.events.StepStarted` (with the
+step's base hashpath and request part), then :class:`~aolab.events.StepFinished`
+or :class:`~aolab.events.StepFailed`, each carrying the step's one immutable
+:class:`~aolab.step.Step` record.  A step's ``parent`` and ``depth`` come from
+the steps still open on this thread for the same listener, so a device that
+resolves inside its handler produces child steps with no code of its own.
+Without a listener none of this runs.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from .errors import AolabError
+from .events import StepFailed, StepFinished, StepStarted
+from .linking import request_part, step_inputs
+from .step import Step, kind_of
+
+_event = tuple.__new__  # builds the named tuples without their Python-level __new__
+_clock = time.perf_counter
+_local = threading.local()   # per thread: the steps open for listeners, innermost last
+
+
+class OpenStep:
+    """A step a listener was told has started; :meth:`finished` or
+    :meth:`failed` ends it with its :class:`~aolab.step.Step` record."""
+
+    __slots__ = ("listener", "base", "request", "key", "device", "opts", "token", "parent",
+                 "depth", "started", "_inputs")
+
+    def __init__(self, listener, base, request, key, device, opts):
+        self.listener, self.base, self.request, self.key, self.device, self.opts = \
+            listener, base, request, key, device, opts
+        self._inputs = None
+        open_steps = _open_steps()
+        self.parent, self.depth = _enclosing(open_steps, listener)
+        base_hp, part = self.inputs()
+        self.token = listener.step_started(
+            _event(StepStarted, (base, request, key, device, base_hp, part)))
+        self.started = _clock()
+        open_steps.append(self)
+
+    def inputs(self, strict: bool = False) -> tuple:
+        """The step's ``(base hashpath, request part)``, computed once; None for
+        what cannot be computed (raised instead when *strict*)."""
+        if self._inputs is None or (strict and self._inputs[0] is None):
+            try:
+                self._inputs = step_inputs(self.base, self.request, self.opts)
+            except AolabError:
+                if strict:
+                    raise
+                self._inputs = (None, _safe(request_part, self.request))
+        return self._inputs
+
+    def finished(self, status: str, value, hashpath) -> None:
+        """Tell the listener the step ended with *status* and *value* (of *hashpath*)."""
+        record = self._record(status, value, hashpath)
+        self._close()
+        linked = hashpath if isinstance(value, dict) else None  # the one the result carries
+        self.listener.step_finished(_event(StepFinished, (self.token, status, value, linked, record)))
+
+    def failed(self, error: BaseException) -> None:
+        """Tell the listener the step raised *error*."""
+        record = self._record("error", error, None)
+        self._close()
+        self.listener.step_failed(_event(StepFailed, (self.token, error, record)))
+
+    def _record(self, status, value, hashpath) -> Step:
+        base_hp, part = self._inputs or (None, None)
+        return _event(Step, (self.token, self.parent, self.depth, self.device, self.key, status,
+                             kind_of(value), base_hp, part, hashpath,
+                             (_clock() - self.started) * 1000.0,
+                             str(value) if isinstance(value, BaseException) else None,
+                             self.base, self.request, value, None))
+
+    def _close(self) -> None:
+        open_steps = _open_steps()
+        if open_steps and open_steps[-1] is self:
+            open_steps.pop()
+        elif self in open_steps:
+            open_steps.remove(self)
+
+
+def _open_steps() -> list:
+    try:
+        return _local.open
+    except AttributeError:
+        _local.open = []
+        return _local.open
+
+
+def _enclosing(open_steps: list, listener) -> tuple:
+    """``(parent token, depth)`` of a new step: the innermost open step told to the same listener."""
+    for outer in reversed(open_steps):
+        if outer.listener is listener:
+            return outer.token, outer.depth + 1
+    return None, 0
+
+
+def _safe(function, *args):
+    try:
+        return function(*args)
+    except AolabError:
+        return None
