@@ -46,13 +46,14 @@ from .ids import id as message_id
 from .message import get_key
 from .node import Network, Node
 from .resolve import answers, as_request, base_hashpath, caller_base, with_hashpath
+from .merged_trace import MergedTrace, portable_steps  # noqa: F401 - Runs.trace; re-exported
+from .step import COLUMNS
 from .store import storable
 from .verify import content_id
 
 IN_PROCESS = "in-process"
 #: Trace record fields carried back from a worker (see :class:`aolab.Trace`).
-STEP_FIELDS = ("step", "parent", "depth", "device", "key", "status", "base", "request",
-               "result", "hashpath", "ms")
+STEP_FIELDS = COLUMNS
 #: Tasks per worker when ``chunk`` is not given: enough to balance, few enough to be cheap.
 TASKS_PER_WORKER = 16
 #: How often a task is rerun after it raised (a killed worker's tasks rerun anyway).
@@ -240,24 +241,6 @@ def worker_address() -> str:
         return get_worker().address
     except (ImportError, ValueError):
         return IN_PROCESS
-
-
-def portable_steps(trace, process_id: str) -> list[dict]:
-    """A trace's records as plain dicts (hashpaths, keys, devices, statuses, slots).
-
-    The live messages stay behind; ``slot`` is the request's slot, when it has one.
-    """
-    steps, graph = [], trace.graph
-    for record in trace.records:
-        request = record.get("request_message")
-        slot = request.get("slot") if isinstance(request, dict) else None
-        step = {field: record[field] for field in STEP_FIELDS}
-        step.update(process=process_id, slot=slot if isinstance(slot, int) else None,
-                    kind=graph.nodes[record["result"]]["kind"])
-        if "error" in record:
-            step["error"] = record["error"]
-        steps.append(step)
-    return steps
 
 
 # -- running them: on a client, or here -----------------------------------------
@@ -552,75 +535,6 @@ class Runs(Sequence):
     def steps(self):
         """The merged steps as a ``pandas.DataFrame``."""
         return self.trace.steps()
-
-
-class MergedTrace:
-    """The steps of many runs as one Merkle DAG, merged by hashpath.
-
-    Read like :class:`aolab.Trace` (``graph``, ``records``, ``steps()``,
-    ``show()``): steps are renumbered run after run (in the runs' order, not
-    the order workers finished), and a message reached by two runs (the same
-    hashpath) is one node of the graph, so identical prefixes merge.  Nodes
-    and edges carry ``process`` and ``worker``; nodes carry no message.
-    """
-
-    COLUMNS = ("step", "parent", "depth", "process", "worker", "slot", "device", "key", "status",
-               "base", "request", "result", "hashpath", "ms")
-
-    def __init__(self, runs):
-        import networkx as nx
-
-        self.graph = nx.DiGraph()
-        self.records: list[dict] = []
-        for run in runs:
-            self._add_run(run)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __repr__(self) -> str:
-        return (f"<MergedTrace: {len(self.records):,} steps, "
-                f"{self.graph.number_of_nodes():,} messages>")
-
-    def _add_run(self, run: dict) -> None:
-        offset, graph = len(self.records), self.graph
-        for step in run["steps"] or ():
-            record = {**step, "step": step["step"] + offset, "worker": run["worker"],
-                      "parent": None if step["parent"] is None else step["parent"] + offset}
-            for end in ("base", "result"):
-                if not record[end] or "/" not in record[end] and ":" in record[end]:
-                    record[end] = f"{run['process_id']}:{record[end]}"  # unhashed: per run
-            self.records.append(record)
-            if record["base"] not in graph:
-                graph.add_node(record["base"], kind="message", hashpath=record["base"]
-                               if ":" not in record["base"] else None, key=None,
-                               device=None, depth=record["depth"], step=None,
-                               process=run["process_id"], worker=run["worker"], message=None)
-            existing = graph.nodes.get(record["result"])
-            if existing is None or existing.get("step") is None \
-                    or record["depth"] <= existing["depth"]:
-                graph.add_node(record["result"], kind=record["kind"], hashpath=record["hashpath"],
-                               key=record["key"], device=record["device"], depth=record["depth"],
-                               step=record["step"], process=run["process_id"],
-                               worker=run["worker"], message=None)
-            if not graph.has_edge(record["base"], record["result"]):
-                graph.add_edge(record["base"], record["result"], request=record["request"],
-                               key=record["key"], device=record["device"], step=record["step"],
-                               parent=record["parent"], depth=record["depth"],
-                               status=record["status"], process=run["process_id"],
-                               worker=run["worker"])
-
-    def steps(self):
-        """A ``pandas.DataFrame``, one row per step of every run."""
-        import pandas as pd
-
-        return pd.DataFrame([{c: r.get(c) for c in self.COLUMNS} for r in self.records],
-                            columns=list(self.COLUMNS))
-
-    def show(self, **view):
-        """The merged tree drawn for Jupyter (see :func:`aolab.viz.show`)."""
-        from .viz import show
-        return show(self, **view)
 
 
 class Report:

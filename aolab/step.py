@@ -141,3 +141,38 @@ def kind_of(result) -> str:
     if isinstance(result, BaseException):
         return "error"
     return "message" if isinstance(result, dict) else "value"
+
+
+#: A merged trace's table: the step's columns with where it ran after ``depth``.
+MERGED_COLUMNS = COLUMNS[:3] + RUN_COLUMNS + COLUMNS[3:]
+
+
+def as_portable(record: Step, process: str | None = None) -> dict:
+    """*record* as a plain dict of its columns, ``kind``, ``slot`` (and ``error``
+    for a failed step): what crosses the wire from a worker, and what a trace
+    file holds (:mod:`aolab.trace_file`).  The live messages stay behind."""
+    step = {name: getattr(record, name) for name in COLUMNS}
+    slot = record.slot
+    step.update(kind=record.kind, slot=slot if isinstance(slot, int) and not isinstance(slot, bool)
+                else None, process=process if process is not None else record.process)
+    if record.error is not None:
+        step["error"] = record.error
+    return step
+
+
+def from_portable(step: dict, offset: int = 0, origin: Origin | None = None, *, base_message=None,
+                  request_message=None, result_message=None) -> Step:
+    """The :class:`Step` of a dict made by :func:`as_portable`, renumbered by *offset*."""
+    base, result = step["base"], step["result"]
+    parent = step["parent"]
+    if request_message is None and step.get("slot") is not None:
+        request_message = {"slot": step["slot"]}  # all of the request a portable step keeps
+    return Step(step["step"] + offset, None if parent is None else parent + offset, step["depth"],
+                step["device"], step["key"], step["status"], step["kind"],
+                None if _unhashed(base) else base, step["request"],
+                None if _unhashed(result) else step["hashpath"], step["ms"], step.get("error"),
+                base_message, request_message, result_message, origin)
+
+
+def _unhashed(node_key) -> bool:
+    return not node_key or ("/" not in node_key and ":" in node_key)
