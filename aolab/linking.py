@@ -51,6 +51,10 @@ def request_part(request) -> str:
     resolution ends (:func:`forget_requests`): a stack hands the same request
     (an assignment) to each of its devices, pass after pass.  (Requests are
     never changed in place; the check of its items is a guard.)"""
+    if type(request) is dict and len(request) == 1:  # the common {"path": key}
+        path = request.get("path")
+        if type(path) is str and path and "/" not in path:
+            return path
     seen, items, part = getattr(_requests, "last", _NOTHING)
     if request is seen and isinstance(request, dict) and tuple(request.items()) == items:
         return part

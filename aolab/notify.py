@@ -34,9 +34,12 @@ class OpenStep:
     def __init__(self, listener, base, request, key, device, opts):
         self.listener, self.base, self.request, self.key, self.device, self.opts = \
             listener, base, request, key, device, opts
-        self._inputs = None
-        open_steps = _open_steps()
+        try:
+            open_steps = _local.open
+        except AttributeError:
+            open_steps = _local.open = []
         self.parent, self.depth = _enclosing(open_steps, listener)
+        self._inputs = None
         base_hp, part = self.inputs()
         self.token = listener.step_started(
             _event(StepStarted, (base, request, key, device, base_hp, part)))
@@ -94,6 +97,8 @@ def _open_steps() -> list:
 
 def _enclosing(open_steps: list, listener) -> tuple:
     """``(parent token, depth)`` of a new step: the innermost open step told to the same listener."""
+    if not open_steps:
+        return None, 0
     for outer in reversed(open_steps):
         if outer.listener is listener:
             return outer.token, outer.depth + 1

@@ -162,7 +162,10 @@ def as_portable(record: Step, process: str | None = None) -> dict:
 
 def from_portable(step: dict, offset: int = 0, origin: Origin | None = None, *, base_message=None,
                   request_message=None, result_message=None) -> Step:
-    """The :class:`Step` of a dict made by :func:`as_portable`, renumbered by *offset*."""
+    """The :class:`Step` of a dict made by :func:`as_portable`, renumbered by *offset*.
+
+    A hashed result's node key is its hashpath: ``result`` is read, so that a
+    ``hashpath`` changed on the way (a forged claim) does not add a node."""
     base, result = step["base"], step["result"]
     parent = step["parent"]
     if request_message is None and step.get("slot") is not None:
@@ -170,7 +173,7 @@ def from_portable(step: dict, offset: int = 0, origin: Origin | None = None, *, 
     return Step(step["step"] + offset, None if parent is None else parent + offset, step["depth"],
                 step["device"], step["key"], step["status"], step["kind"],
                 None if _unhashed(base) else base, step["request"],
-                None if _unhashed(result) else step["hashpath"], step["ms"], step.get("error"),
+                None if _unhashed(result) else result, step["ms"], step.get("error"),
                 base_message, request_message, result_message, origin)
 
 
