@@ -29,76 +29,62 @@ class OpenStep:
     :meth:`failed` ends it with its :class:`~aolab.step.Step` record."""
 
     __slots__ = ("listener", "base", "request", "key", "device", "opts", "token", "parent",
-                 "depth", "started", "_inputs")
+                 "depth", "started", "_inputs", "_open")
 
     def __init__(self, listener, base, request, key, device, opts):
-        self.listener, self.base, self.request, self.key, self.device, self.opts = \
-            listener, base, request, key, device, opts
+        self.listener = listener
+        self.base = base
+        self.request = request
+        self.key = key
+        self.device = device
+        self.opts = opts
         try:
             open_steps = _local.open
         except AttributeError:
             open_steps = _local.open = []
-        self.parent, self.depth = _enclosing(open_steps, listener)
-        self._inputs = None
-        base_hp, part = self.inputs()
-        self.token = listener.step_started(
-            _event(StepStarted, (base, request, key, device, base_hp, part)))
+        self._open = open_steps
+        self.parent, self.depth = _enclosing(open_steps, listener) if open_steps else (None, 0)
+        try:
+            self._inputs = inputs = step_inputs(base, request, opts)
+        except AolabError:
+            self._inputs = inputs = (None, _safe(request_part, request))
+        self.token = listener.step_started(_event(StepStarted, (base, request, key, device) + inputs))
         self.started = _clock()
         open_steps.append(self)
 
     def inputs(self, strict: bool = False) -> tuple:
-        """The step's ``(base hashpath, request part)``, computed once; None for
-        what cannot be computed (raised instead when *strict*)."""
-        if self._inputs is None or (strict and self._inputs[0] is None):
-            try:
-                self._inputs = step_inputs(self.base, self.request, self.opts)
-            except AolabError:
-                if strict:
-                    raise
-                self._inputs = (None, _safe(request_part, self.request))
+        """The step's ``(base hashpath, request part)``, computed when it opened;
+        when they could not be, computed again, raising the error if *strict*."""
+        if strict and self._inputs[0] is None:
+            self._inputs = step_inputs(self.base, self.request, self.opts)
         return self._inputs
 
     def finished(self, status: str, value, hashpath) -> None:
         """Tell the listener the step ended with *status* and *value* (of *hashpath*)."""
-        record = self._record(status, value, hashpath)
-        self._close()
+        record = self._record(status, value, hashpath, None)
         linked = hashpath if isinstance(value, dict) else None  # the one the result carries
         self.listener.step_finished(_event(StepFinished, (self.token, status, value, linked, record)))
 
     def failed(self, error: BaseException) -> None:
         """Tell the listener the step raised *error*."""
-        record = self._record("error", error, None)
-        self._close()
+        record = self._record("error", error, None, str(error))
         self.listener.step_failed(_event(StepFailed, (self.token, error, record)))
 
-    def _record(self, status, value, hashpath) -> Step:
-        base_hp, part = self._inputs or (None, None)
-        return _event(Step, (self.token, self.parent, self.depth, self.device, self.key, status,
-                             kind_of(value), base_hp, part, hashpath,
-                             (_clock() - self.started) * 1000.0,
-                             str(value) if isinstance(value, BaseException) else None,
-                             self.base, self.request, value, None))
-
-    def _close(self) -> None:
-        open_steps = _open_steps()
+    def _record(self, status, value, hashpath, error) -> Step:
+        """The step's record; the step is closed."""
+        open_steps = self._open
         if open_steps and open_steps[-1] is self:
             open_steps.pop()
         elif self in open_steps:
             open_steps.remove(self)
-
-
-def _open_steps() -> list:
-    try:
-        return _local.open
-    except AttributeError:
-        _local.open = []
-        return _local.open
+        return _event(Step, (self.token, self.parent, self.depth, self.device, self.key, status,
+                             kind_of(value), *self._inputs, hashpath,
+                             (_clock() - self.started) * 1000.0, error,
+                             self.base, self.request, value, None))
 
 
 def _enclosing(open_steps: list, listener) -> tuple:
     """``(parent token, depth)`` of a new step: the innermost open step told to the same listener."""
-    if not open_steps:
-        return None, 0
     for outer in reversed(open_steps):
         if outer.listener is listener:
             return outer.token, outer.depth + 1

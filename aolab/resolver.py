@@ -372,8 +372,7 @@ def link_result(raw, base: dict, request: dict, key: str, answering, opts: dict,
     if not isinstance(value, dict):
         if step is None:
             return status, value, None
-        inputs = step.inputs()
-        return status, value, None if inputs[0] is None else _value_hashpath(inputs, base)
+        return status, value, _value_hashpath(step.inputs(), base)
     if value is not base and "commitments" in value and value["commitments"] is base.get("commitments"):
         # a new message that copied its base's signatures: they signed the base, not it
         value = {k: v for k, v in value.items() if k != "commitments"}
@@ -406,9 +405,14 @@ def cache_result(value: dict, result_hp: str, base: dict, base_hp: str, part: st
                          request=request, compressed=compressed_hashpath(result_hp, hashpath_alg(base)))
 
 
-def _value_hashpath(inputs, base) -> str | None:
+def _value_hashpath(inputs: tuple, base: dict) -> str | None:
+    base_hp, part = inputs
+    if base_hp is None:
+        return None
+    if "/" not in base_hp:
+        return f"{base_hp}/{part}"
     try:
-        return result_hashpath(inputs[0], inputs[1], hashpath_alg(base))
+        return result_hashpath(base_hp, part, hashpath_alg(base))
     except AolabError:
         return None
 

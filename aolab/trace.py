@@ -160,7 +160,10 @@ class Trace(RecordedSteps):
 
     def _end(self, step: int, record) -> None:
         slots = self._slots
-        if step < len(slots) and slots[step] is None:   # (a step outlives a clear(): dropped)
+        if step == self._done == len(slots) - 1:   # the one step running ended
+            slots[step] = record
+            self._done = step + 1
+        elif step < len(slots) and slots[step] is None:   # (a step outlives a clear(): dropped)
             slots[step] = record
             if step == self._done:
                 self._advance()
