@@ -45,7 +45,7 @@ class OpenStep:
         self._open = open_steps
         self.parent, self.depth = _enclosing(open_steps, listener) if open_steps else (None, 0)
         try:
-            self._inputs = inputs = step_inputs(base, request, opts)
+            self._inputs = inputs = step_inputs(base, request, opts, check_claim=False)
         except AolabError:
             self._inputs = inputs = (None, _safe(request_part, request))
         self.token = listener.step_started(_event(StepStarted, (base, request, key, device) + inputs))
@@ -53,9 +53,13 @@ class OpenStep:
         open_steps.append(self)
 
     def inputs(self, strict: bool = False) -> tuple:
-        """The step's ``(base hashpath, request part)``, computed when it opened;
-        when they could not be, computed again, raising the error if *strict*."""
-        if strict and self._inputs[0] is None:
+        """The step's ``(base hashpath, request part)``, computed when it opened.
+
+        *strict* is for linking a result that will be stored: what could not
+        be computed is computed again (raising the error), and a caller's base
+        has its claimed hashpath checked (:func:`aolab.linking.caller_base`);
+        the record shows what the link used."""
+        if strict and (self._inputs[0] is None or self.base is self.opts.get("caller-base")):
             self._inputs = step_inputs(self.base, self.request, self.opts)
         return self._inputs
 
