@@ -68,11 +68,14 @@ class StepFailed(NamedTuple):
 class Listener(Protocol):
     """What the resolver calls; :class:`aolab.trace.Trace` is the recorder."""
 
-    def step_started(self, event: StepStarted) -> Any: ...
+    def step_started(self, event: StepStarted) -> Any:
+        """A step starts; return a token (a :class:`~aolab.Trace` returns the step's number)."""
 
-    def step_finished(self, event: StepFinished) -> None: ...
+    def step_finished(self, event: StepFinished) -> None:
+        """A step ended; ``event.record`` is its :class:`~aolab.step.Step`."""
 
-    def step_failed(self, event: StepFailed) -> None: ...
+    def step_failed(self, event: StepFailed) -> None:
+        """A step raised; ``event.record`` is its :class:`~aolab.step.Step`."""
 
 
 class Recorder:
@@ -84,15 +87,19 @@ class Recorder:
     """
 
     def step_started(self, event: StepStarted):
+        """Calls :meth:`started` with the event's fields."""
         return self.started(event.base, event.request, event.key, event.device)
 
     def step_finished(self, event: StepFinished) -> None:
+        """Calls :meth:`finished` with the event's fields."""
         self.finished(event.step, event.status, event.result, event.hashpath)
 
     def started(self, base, request, key, device):
+        """A step starts: return a token for :meth:`finished`."""
         raise NotImplementedError
 
     def finished(self, token, status, value, hashpath) -> None:
+        """The step of *token* ended."""
         raise NotImplementedError
 
 

@@ -173,6 +173,7 @@ def with_hashpath(message: dict, hashpath: str) -> dict:
 
 
 def without_hashpath(message: dict) -> dict:
+    """A copy of *message* without ``priv/hashpath``."""
     new = dict(message)
     new["priv"] = {k: v for k, v in new["priv"].items() if k != "hashpath"}
     return new

@@ -102,10 +102,12 @@ class Step(_StepFields):
 
     @property
     def process(self) -> str | None:
+        """The process a merged step computed (None in a local trace)."""
         return None if self.origin is None else self.origin.process
 
     @property
     def worker(self) -> str | None:
+        """The worker a merged step ran on (None in a local trace)."""
         return None if self.origin is None else self.origin.worker
 
     # -- read like a dict ------------------------------------------------------

@@ -23,6 +23,7 @@ import contextlib
 
 import networkx as nx
 
+from . import trace_file
 from .events import StepFailed, StepFinished, StepStarted, listening
 from .notify import OpenStep
 from .step import COLUMNS
@@ -86,8 +87,7 @@ class RecordedSteps:
 
     def save(self, path):
         """Write the steps to *path*, one JSON line per step (:mod:`aolab.trace_file`)."""
-        from .trace_file import save
-        return save(self.records, path)
+        return trace_file.save(self.records, path)
 
 
 class Trace(RecordedSteps):
@@ -124,9 +124,8 @@ class Trace(RecordedSteps):
     @classmethod
     def load(cls, path) -> "Trace":
         """A trace read from a file written by :meth:`save` (its messages as saved)."""
-        from .trace_file import load
         trace = cls()
-        for record in load(path):
+        for record in trace_file.load(path):
             trace._slots.append(record)
         trace._advance()
         return trace
@@ -138,14 +137,17 @@ class Trace(RecordedSteps):
 
     # -- the listener protocol -------------------------------------------------
     def step_started(self, event: StepStarted) -> int:
+        """Reserve the step's place (steps are listed in the order they started)."""
         slots = self._slots
         slots.append(None)
         return len(slots) - 1
 
     def step_finished(self, event: StepFinished) -> None:
+        """Keep the step's record."""
         self._end(event.step, event.record)
 
     def step_failed(self, event: StepFailed) -> None:
+        """Keep the failed step's record."""
         self._end(event.step, event.record)
 
     # -- a step opened by hand (a node's HTTP front door records each request) --
