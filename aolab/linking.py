@@ -27,12 +27,11 @@ from .errors import AolabError, EncodingError
 from .previews import preview as _preview
 
 
-def step_inputs(base: dict, request: dict, opts: dict, check_claim: bool = True) -> tuple:
+def step_inputs(base: dict, request: dict, opts: dict) -> tuple:
     """``(base hashpath, request part)`` of a step; ``(None, None)`` for a base
     that holds an inline device which cannot be encoded.  A base handed in by
-    the caller has its claimed hashpath checked first (:func:`caller_base`),
-    unless *check_claim* is false (nothing is stored under it: a record)."""
-    if check_claim and base is opts.get("caller-base"):
+    the caller has its claimed hashpath checked first (:func:`caller_base`)."""
+    if base is opts.get("caller-base"):
         base = caller_base(base, opts)
     try:  # inline devices' functions are encoded by stable references, so they have IDs
         return base_hashpath(base, opts), request_part(request)

@@ -16,7 +16,7 @@ import time
 
 from .errors import AolabError
 from .events import StepFailed, StepFinished, StepStarted
-from .linking import request_part, step_inputs
+from .linking import base_hashpath, request_part, step_inputs
 from .step import Step, kind_of
 
 _event = tuple.__new__  # builds the named tuples without their Python-level __new__
@@ -44,9 +44,9 @@ class OpenStep:
             open_steps = _local.open = []
         self._open = open_steps
         self.parent, self.depth = _enclosing(open_steps, listener) if open_steps else (None, 0)
-        try:
-            self._inputs = inputs = step_inputs(base, request, opts, check_claim=False)
-        except AolabError:
+        try:  # the base's hashpath as it carries it: nothing is stored under it here
+            self._inputs = inputs = (base_hashpath(base, opts), request_part(request))
+        except (AolabError, UnicodeError, RecursionError):  # e.g. it holds an inline device
             self._inputs = inputs = (None, _safe(request_part, request))
         self.token = listener.step_started(_event(StepStarted, (base, request, key, device) + inputs))
         self.started = _clock()
