@@ -20,13 +20,16 @@ from .ids import id  # noqa: A004 - AO-Core's word
 from .message import UNSET, normalize_key
 from .node import Network, Node
 from .registry import Registry
-from .resolve import default_registry, reset_default_registry, resolve, resolve_status, set_values
+from . import resolve as _old_name  # noqa: F401 - load it now: the name below must stay the function
+from .resolver import default_registry, reset_default_registry, resolve, resolve_status
+from .setting import set_values
 from .store import DiskStore, MemoryStore, StoreChain
 from .lmdb_store import LmdbStore
 from .gateway import Gateway, GatewayStore
 from .trace import Trace, recording
 from .verify import verify_branch
 from .http_client import RemoteNode, connect
+from . import viz  # noqa: E402,F401 - registers Trace.show() and Trace.stepper()
 from . import dist  # noqa: E402 - scale-out on Dask (imports dask only when a client is used)
 
 __version__ = "0.1.0"

@@ -1,14 +1,28 @@
-"""Resolution events: what the resolver tells a listener about each step.
+"""Resolution events: the one protocol by which the resolver tells a listener about steps.
 
-The resolver knows nothing of graphs or tables; it hands these small immutable
-records (named tuples: cheap to make on the hot path) to the listener found in ``opts["listener"]`` (when there is one), and
-the recorder (:mod:`aolab.trace`) turns them into the networkx DAG.  A device
-that resolves inside its handler passes ``opts`` on, so its inner steps reach
-the same listener and become child steps with no code of its own.
+The resolver knows nothing of graphs or tables.  When ``opts["listener"]`` is
+set it calls, for each step (:mod:`aolab.notify`):
+
+- ``listener.step_started(StepStarted) -> token`` before the handler runs;
+- ``listener.step_finished(StepFinished)`` or ``listener.step_failed(StepFailed)``
+  when it ends, with the step's immutable :class:`~aolab.step.Step` record.
+
+The events are small named tuples, cheap to make on the hot path.  The
+recorder (:class:`aolab.Trace`) keeps the records and builds the networkx DAG
+from them.  A device that resolves inside its handler passes ``opts`` on, so
+its inner steps reach the same listener and become child steps.
+
+:func:`listening` makes a listener the default for every ``aolab.resolve``
+call made inside a ``with`` block that does not name its own
+(:func:`aolab.recording` uses it).
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from typing import Any, NamedTuple, Protocol
+
+_active: contextvars.ContextVar = contextvars.ContextVar("aolab_listener", default=None)
 
 
 class StepStarted(NamedTuple):
@@ -30,46 +44,75 @@ class StepStarted(NamedTuple):
 class StepFinished(NamedTuple):
     """The handler returned ``status`` (``ok``, ``error``, ``skip``, ``pass``...).
 
-    ``hashpath`` is the result's hashpath when the resolver computed one (a
-    message result); None for plain values, whose hashpath the recorder
-    derives from the step's base hashpath and request part when asked.
+    ``step`` is the token ``step_started`` returned.  ``hashpath`` is the one
+    the result message carries (None for a plain value, or a message left
+    unlinked); ``record`` is the step's :class:`~aolab.step.Step`, whose
+    ``hashpath`` a plain value has too.
     """
 
-    step: int
+    step: Any
     status: str
     result: Any
     hashpath: str | None
+    record: Any = None
 
 
 class StepFailed(NamedTuple):
     """The handler raised; ``error`` is the :class:`aolab.errors.AolabError`."""
 
-    step: int
+    step: Any
     error: BaseException
+    record: Any = None
 
 
 class Listener(Protocol):
     """What the resolver calls; :class:`aolab.trace.Trace` is the recorder."""
 
-    def step_started(self, event: StepStarted) -> int: ...
+    def step_started(self, event: StepStarted) -> Any:
+        """A step starts; return a token (a :class:`~aolab.Trace` returns the step's number)."""
 
-    def step_finished(self, event: StepFinished) -> None: ...
+    def step_finished(self, event: StepFinished) -> None:
+        """A step ended; ``event.record`` is its :class:`~aolab.step.Step`."""
 
-    def step_failed(self, event: StepFailed) -> None: ...
+    def step_failed(self, event: StepFailed) -> None:
+        """A step raised; ``event.record`` is its :class:`~aolab.step.Step`."""
 
 
 class Recorder:
-    """A listener that takes the step's fields as plain arguments.
+    """A listener written with plain arguments instead of events (an adapter).
 
-    The resolver calls ``started(base, request, key, device) -> token`` and
-    ``finished(token, status, value, hashpath)`` on instances of this class
-    instead of building :class:`StepStarted`/:class:`StepFinished` objects
-    (a tenth of the cost of recording); ``step_failed`` stays an event.
-    :class:`aolab.trace.Trace` is one.
+    Subclasses define ``started(base, request, key, device) -> token`` and
+    ``finished(token, status, value, hashpath)`` (and ``step_failed``); this
+    class turns the events into those calls.
     """
 
+    def step_started(self, event: StepStarted):
+        """Calls :meth:`started` with the event's fields."""
+        return self.started(event.base, event.request, event.key, event.device)
+
+    def step_finished(self, event: StepFinished) -> None:
+        """Calls :meth:`finished` with the event's fields."""
+        self.finished(event.step, event.status, event.result, event.hashpath)
+
     def started(self, base, request, key, device):
-        return self.step_started(StepStarted(base, request, key, device, None, None))
+        """A step starts: return a token for :meth:`finished`."""
+        raise NotImplementedError
 
     def finished(self, token, status, value, hashpath) -> None:
-        self.step_finished(StepFinished(token, status, value, hashpath))
+        """The step of *token* ended."""
+        raise NotImplementedError
+
+
+@contextlib.contextmanager
+def listening(listener):
+    """Make *listener* the default listener inside the ``with`` block."""
+    token = _active.set(listener)
+    try:
+        yield listener
+    finally:
+        _active.reset(token)
+
+
+def active_listener():
+    """The listener of the innermost :func:`listening` block, if any."""
+    return _active.get()

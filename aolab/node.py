@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import weakref
 
-from . import resolve as _resolve
+from . import resolver as _resolve
 from .errors import AolabError, ResolutionError, StoreError
 from .store import DiskStore, MemoryStore, StoreChain
 from .trace import Trace

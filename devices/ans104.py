@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from aolab.codecs import ans104
 from aolab.errors import DeviceError, EncodingError
-from aolab.resolve import node_option
+from aolab.resolver import node_option
 
 NAME = "ans104@1.0"
 

@@ -25,7 +25,7 @@ Reference: HyperBEAM ``src/dev_cache.erl`` (``read/3``) and
 from __future__ import annotations
 
 from aolab.errors import StoreError
-from aolab.resolve import node_option
+from aolab.resolver import node_option
 
 NAME = "cache@1.0"
 

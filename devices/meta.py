@@ -25,8 +25,8 @@ Reference: HyperBEAM src/dev_meta.erl at b2743e4a.
 """
 from __future__ import annotations
 
+from aolab.resolver import node_option
 from aolab.signing import signers
-from aolab.resolve import node_option
 
 NAME = "meta@1.0"
 UPDATE_SKIPS = frozenset(("path", "method", "commitments", "priv", "device"))

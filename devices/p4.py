@@ -33,7 +33,7 @@ from __future__ import annotations
 from aolab.signing import signers
 from aolab.errors import AolabError
 from aolab.path import parse_segment, path_parts
-from aolab.resolve import resolve_status
+from aolab.resolver import resolve_status
 
 NAME = "p4@1.0"
 #: Requests that are never charged: ``device -> keys`` of a two-segment path ``/~device/key``.

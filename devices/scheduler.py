@@ -66,7 +66,7 @@ from aolab import id_memo, ids, signing
 from aolab.codecs import httpsig
 from aolab.errors import DeviceError, StoreError
 from aolab.path import path_parts
-from aolab.resolve import node_option
+from aolab.resolver import node_option
 
 NAME = "scheduler@1.0"
 MAX_ASSIGNMENT_QUERY_LEN = 1000

@@ -53,7 +53,7 @@ from __future__ import annotations
 from aolab import hashpaths as hp
 from aolab.errors import AolabError, DeviceError, KeyNotFound
 from aolab.message import UNSET, get_key, normalize_key
-from aolab.resolve import answers, resolve_status
+from aolab.resolver import answers, resolve_status
 
 NAME = "stack@1.0"
 DEFAULT_MAX_PASSES = 100

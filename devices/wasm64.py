@@ -85,7 +85,7 @@ from __future__ import annotations
 from aolab import ids
 from aolab import wasm_runtime as runtime
 from aolab.errors import DeviceError, StoreError
-from aolab.resolve import answers, resolve_status
+from aolab.resolver import answers, resolve_status
 from aolab.wasm_runtime import WasmError
 
 NAME = "wasm64@1.0"

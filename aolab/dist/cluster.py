@@ -85,7 +85,11 @@ class _Submission:
             except TimeoutError:
                 finished = ()
             for future in finished:
-                results[self.pending.pop(future)[0]] = future.result()
+                try:
+                    value = future.result(timeout=WATCH_SECONDS)
+                except TimeoutError:  # finished, then lost with its worker: pending again,
+                    continue          # and placed again below if its workers have all left
+                results[self.pending.pop(future)[0]] = value
                 future.release()  # gathered: a worker lost later need not recompute it
                 done += 1
                 if progress is not None:

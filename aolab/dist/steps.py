@@ -1,29 +1,13 @@
 """A worker's trace as plain step records: what crosses the wire instead of messages."""
 from __future__ import annotations
 
-#: Trace record fields carried back from a worker (see :class:`aolab.Trace`).
-STEP_FIELDS = ("step", "parent", "depth", "device", "key", "status", "base", "request",
-               "result", "hashpath", "ms")
+from ..merged_trace import portable_steps  # noqa: F401 - a worker's steps, re-exported here
+from ..step import COLUMNS
+
+#: Trace record fields carried back from a worker (see :class:`aolab.step.Step`).
+STEP_FIELDS = COLUMNS
 #: The fields two runs' steps must agree on to be the same computation.
 COMPARED_FIELDS = ("key", "device", "status", "hashpath")
-
-
-def portable_steps(trace, process_id: str) -> list[dict]:
-    """A trace's records as plain dicts (hashpaths, keys, devices, statuses, slots).
-
-    The live messages stay behind; ``slot`` is the request's slot, when it has one.
-    """
-    steps, graph = [], trace.graph
-    for record in trace.records:
-        request = record.get("request_message")
-        slot = request.get("slot") if isinstance(request, dict) else None
-        step = {field: record[field] for field in STEP_FIELDS}
-        step.update(process=process_id, slot=slot if isinstance(slot, int) else None,
-                    kind=graph.nodes[record["result"]]["kind"])
-        if "error" in record:
-            step["error"] = record["error"]
-        steps.append(step)
-    return steps
 
 
 def first_step_difference(claimed: list, recomputed: list) -> dict:

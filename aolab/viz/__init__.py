@@ -20,6 +20,9 @@ from .render import Drawing, GraphvizError, GraphvizNotFound, export, render, sh
 from .stepper import StepperModel, stepper
 from .tables import diff, divergence_dot, process_timeline
 from .tree import TreeDot, format_message, graph_of, preview, short_hashpath, to_dot, tree_dot
+from ..trace import VIEWERS
+
+VIEWERS.update(show=show, stepper=stepper)  # Trace.show() and Trace.stepper() draw with these
 
 __all__ = [
     "Drawing", "GraphvizError", "GraphvizNotFound", "StepperModel", "TreeDot", "diff",

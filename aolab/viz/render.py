@@ -24,6 +24,7 @@ import shutil
 import subprocess
 
 from ..errors import AolabError
+from ..step import COLUMNS
 from .tree import TreeDot, graph_of, short_hashpath, tree_dot
 
 INSTALL_HINT = ("install Graphviz: `make setup` in the aolab checkout, "
@@ -146,7 +147,7 @@ _CSS = ("body{font-family:Helvetica,Arial,sans-serif;margin:1.5em}"
         "table{border-collapse:collapse;font-size:12px}"
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
         "tr:target{background:#ffe9a8}code{font-size:11px}.tree{overflow:auto}")
-_COLUMNS = ("step", "parent", "depth", "device", "key", "status", "request", "hashpath")
+_COLUMNS = tuple(c for c in COLUMNS if c not in ("base", "result", "ms"))
 
 
 def steps_table_html(trace_or_records) -> str:
@@ -168,17 +169,14 @@ def steps_table_html(trace_or_records) -> str:
 
 
 def step_records(trace_or_records) -> list:
-    """The step records of a trace, a list of records, or a graph's edges (in step order)."""
+    """The step records of a trace, a list of records, or a graph built from records
+    (``graph.graph["records"]``; a graph built otherwise has none)."""
     if isinstance(trace_or_records, list):
         return trace_or_records
     records = getattr(trace_or_records, "records", None)
     if records is not None:
         return records
-    graph = graph_of(trace_or_records)
-    edges = sorted(graph.edges(data=True), key=lambda e: (e[2].get("step") is None,
-                                                         e[2].get("step") or 0))
-    return [{**d, "base": u, "result": v, "hashpath": graph.nodes[v].get("hashpath")}
-            for u, v, d in edges]
+    return graph_of(trace_or_records).graph.get("records", [])
 
 
 FIT_WIDTH = 880   # px: the widest picture a notebook cell shows without a scroll bar

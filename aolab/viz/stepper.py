@@ -26,28 +26,24 @@ import html
 
 import networkx as nx
 
+from ..step import COLUMNS
+from ..step_graph import graph_of_steps
 from .tree import format_message, short_hashpath, to_dot
 
-RECORD_FIELDS = ("step", "parent", "depth", "device", "key", "status", "base", "request",
-                 "result", "hashpath", "error")
+RECORD_FIELDS = tuple(c for c in COLUMNS if c != "ms") + ("error",)
 
 
 def window_graph(graph: nx.DiGraph, records: list, lo: int, hi: int) -> nx.DiGraph:
     """A new graph of steps ``records[lo:hi + 1]`` only (*graph* is not changed).
 
-    Edge attributes come from the records, so a step recomputed later keeps
-    its own number.
+    Built from the records by the one graph builder, so a step recomputed
+    later keeps its own number; nodes show what *graph* shows for them.
     """
-    window = nx.DiGraph()
-    for record in records[lo: hi + 1]:
-        base, result = record["base"], record["result"]
-        for node in (base, result):
-            if node not in window:
-                window.add_node(node, **(graph.nodes[node] if node in graph else {}))
-        window.add_edge(base, result, request=record.get("request"), key=record.get("key"),
-                        device=record.get("device"), step=record.get("step"),
-                        parent=record.get("parent"), depth=record.get("depth"),
-                        status=record.get("status"))
+    window = graph_of_steps(records[lo: hi + 1])
+    for node, attrs in window.nodes(data=True):
+        if node in graph:
+            attrs.clear()
+            attrs.update(graph.nodes[node])
     return window
 
 

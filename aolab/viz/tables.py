@@ -15,12 +15,13 @@ device, status, hashpath, request_message``, so they work for any device.
 """
 from __future__ import annotations
 
+from ..step import COLUMNS
 from .render import step_records
 from .tree import graph_of, to_dot
 
 DIFF_COLUMNS = ("step", "key", "device", "status", "hashpath_a", "hashpath_b", "same")
 TIMELINE_KEYS = ("schedule", "compute", "slot")
-TIMELINE_COLUMNS = ("step", "parent", "depth", "device", "key", "slot", "status", "hashpath")
+TIMELINE_COLUMNS = COLUMNS[:5] + ("slot", "status", "hashpath")
 
 
 def diff(trace_a, trace_b):
@@ -144,9 +145,7 @@ def process_timeline(trace_or_records, keys=TIMELINE_KEYS):
     for record in step_records(trace_or_records):
         if record.get("key") not in wanted:
             continue
-        request = record.get("request_message")
-        slot = request.get("slot") if isinstance(request, dict) else None
-        rows.append({**{c: record.get(c) for c in TIMELINE_COLUMNS}, "slot": _as_int(slot)})
+        rows.append({**{c: record.get(c) for c in TIMELINE_COLUMNS}, "slot": _as_int(record.get("slot"))})
     table = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
     slots = [row["slot"] for row in rows if row["slot"] is not None]
     if all(isinstance(s, int) and not isinstance(s, bool) for s in slots):
