@@ -29,7 +29,7 @@ import socket
 import threading
 import urllib.parse
 
-from . import ids
+from . import id_memo, ids
 from .codecs import httpsig
 from .errors import AolabError, ResolutionError, StoreError
 
@@ -407,9 +407,12 @@ def _as_call(base, request) -> tuple[str, str, dict]:
 
 
 def _pid(process) -> str:
+    """The process's ID; remembered by content (:mod:`aolab.id_memo`): a client sends
+    many requests to one process, and hashing its message each time costs more than
+    a small request's own encoding."""
     if isinstance(process, str):
         return process
-    return ids.id(process, committers="all")
+    return id_memo.id_of(process, committers="all")
 
 
 def _status_name(code: int) -> str:
