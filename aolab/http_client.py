@@ -300,15 +300,8 @@ def _read_response(reader, method: str) -> "Response":
     if not version.startswith("HTTP/1."):
         raise ValueError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
     status = int(rest[:3])
-    fields = []
-    while True:
-        line = reader.readline(MAX_RESPONSE_LINE)
-        if line in (b"\r\n", b"\n"):
-            break
-        if not line:
-            raise ValueError("the answer's header fields end early")
-        name, _, value = line.decode("latin-1").partition(":")
-        fields.append((name.strip(), value.strip()))
+    fields = [(name.strip(), value.strip()) for name, _, value in
+              (line.decode("latin-1").partition(":") for line in _head_lines(reader))]
     response = Response(status, fields, b"")
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         return response
@@ -327,6 +320,27 @@ def _read_response(reader, method: str) -> "Response":
         length = response.headers.get("content-length")
         response.content = reader.read(int(length)) if length is not None else reader.read()
     return response
+
+
+def _head_lines(reader) -> list:
+    """The header lines of an answer, up to the empty line (consumed).  When the
+    whole head is already buffered (the usual case) it is split at once."""
+    buffered = reader.peek(MAX_RESPONSE_LINE)
+    if buffered.startswith(b"\r\n"):
+        reader.read(2)
+        return []
+    end = buffered.find(b"\r\n\r\n")
+    if end > 0 and b"\n" not in buffered[:end].replace(b"\r\n", b""):
+        head = reader.read(end + 4)
+        return head[:end].split(b"\r\n")
+    lines = []
+    while True:
+        line = reader.readline(MAX_RESPONSE_LINE)
+        if line in (b"\r\n", b"\n"):
+            return lines
+        if not line:
+            raise ValueError("the answer's header fields end early")
+        lines.append(line.rstrip(b"\r\n"))
 
 
 class Response:

@@ -109,7 +109,7 @@ def decode_request(method: str, target: str, headers: dict, body: bytes) -> tupl
         if "path" not in fields and b"@path" in fields.get("signature-input", b""):
             fields["path"] = target.encode("latin-1")  # a signed @path is the URL's
         try:
-            message = httpsig.from_http(fields)
+            message = httpsig.from_http(fields) if fields else {}  # {}: a bare GET's
         except AolabError as exc:
             raise BadRequest(f"the request is not a valid httpsig@1.0 message: {exc}") from None
     elif codec == "json@1.0":
