@@ -388,23 +388,26 @@ class NodeApp:
 class NodeThread:
     """The one thread that does a served node's work, a job at a time in arrival order.
 
-    :meth:`submit` gives an asyncio future of the job's result.  The event loop
-    first waits for it up to *wait* seconds, blocked: a short request's answer
-    is then there without waking the loop from another thread (a self-pipe
-    write, a pass of the loop, a callback).  A longer job's future is settled on
-    its loop when the job ends.  The job runs to its end even when its future
+    :meth:`submit` gives an asyncio future of the job's result.  When the node
+    is idle, the event loop first waits for it up to *wait* seconds, blocked: a
+    short request's answer is then there without waking the loop from another
+    thread (a self-pipe write, a pass of the loop, a callback).  A longer job's
+    future, or one queued behind others, is settled on its loop when the job ends.  The job runs to its end even when its future
     has expired (the node stays consistent).
     """
 
     def __init__(self):
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._submitted = self._ended = 0  # each written by one thread only
         self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
         self._thread.start()
 
     def submit(self, loop, function, *args, wait: float = 0.0) -> asyncio.Future:
         job = _Job(loop, function, args)
+        idle = self._submitted == self._ended  # else the job waits its turn: do not block
+        self._submitted += 1
         self._jobs.put(job)
-        if wait > 0 and job.ended.acquire(timeout=wait):
+        if wait > 0 and idle and job.ended.acquire(timeout=wait):
             _settle(job.future, *job.outcome)  # ended within the wait
             return job.future
         with job.guard:
@@ -420,6 +423,7 @@ class NodeThread:
                 outcome = (False, job.function(*job.args))
             except BaseException as exc:  # handed to the request that asked for it
                 outcome = (True, exc)
+            self._ended += 1
             with job.guard:
                 job.outcome = outcome
                 detached = job.detached
