@@ -58,9 +58,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8734
 MAX_BODY_BYTES = 16 * 1024 * 1024
 REQUEST_SECONDS = 60.0
-#: How long the event loop waits, blocked, for a request's answer before it serves others
-#: meanwhile (most requests end sooner: no hand-over back to the loop needed).
-SHORT_WAIT_SECONDS = 0.02
 CODECS = ("httpsig@1.0", "json@1.0")
 #: HTTP status of each AO-Core status (``dev_meta:status_code``).
 STATUS_CODES = {"ok": 200, "error": 400, "created": 201, "not_found": 404, "failure": 500,
@@ -368,70 +365,46 @@ class NodeApp:
         target = urllib.parse.unquote(target) if "%" in target else target
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         loop = asyncio.get_running_loop()
-        wait = min(SHORT_WAIT_SECONDS, self.timeout)
-        job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body,
-                                 wait=wait)
-        if job.done():  # ended within the wait: most requests
-            code, out_headers, out_body = job.result()
-        else:  # a long request: the loop serves other connections meanwhile
-            timer = loop.call_later(self.timeout - wait, _expire, job)
-            try:
-                code, out_headers, out_body = await job
-            except _Expired:
-                return _text(503, f"the request took longer than this node's limit of "
-                                  f"{self.timeout:g} s (its resolution goes on; ask again later)")
-            finally:
-                timer.cancel()
+        job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body)
+        timer = loop.call_later(self.timeout, _expire, job)
+        try:
+            code, out_headers, out_body = await job
+        except _Expired:
+            return _text(503, f"the request took longer than this node's limit of "
+                              f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        finally:
+            timer.cancel()
         return code, {**CORS, **out_headers}, out_body
 
 
 class NodeThread:
     """The one thread that does a served node's work, a job at a time in arrival order.
 
-    :meth:`submit` gives an asyncio future of the job's result.  When the node
-    is idle, the event loop first waits for it up to *wait* seconds, blocked: a
-    short request's answer is then there without waking the loop from another
-    thread (a self-pipe write, a pass of the loop, a callback).  A longer job's
-    future, or one queued behind others, is settled on its loop when the job ends.  The job runs to its end even when its future
-    has expired (the node stays consistent).
+    :meth:`submit` gives an asyncio future of the job's result, settled on its
+    loop when the job ends: one hand-over each way, no executor machinery (which
+    costs more than a small request's own work).  The job runs to its end even
+    when its future has expired (the node stays consistent).
     """
 
     def __init__(self):
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._submitted = self._ended = 0  # each written by one thread only
         self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
         self._thread.start()
 
-    def submit(self, loop, function, *args, wait: float = 0.0) -> asyncio.Future:
-        job = _Job(loop, function, args)
-        idle = self._submitted == self._ended  # else the job waits its turn: do not block
-        self._submitted += 1
-        self._jobs.put(job)
-        if wait > 0 and idle and job.ended.acquire(timeout=wait):
-            _settle(job.future, *job.outcome)  # ended within the wait
-            return job.future
-        with job.guard:
-            if job.outcome is None:
-                job.detached = True  # the node thread settles the future on the loop
-                return job.future
-        _settle(job.future, *job.outcome)  # ended just after the wait
-        return job.future
+    def submit(self, loop, function, *args) -> asyncio.Future:
+        future = loop.create_future()
+        self._jobs.put((loop, future, function, args))
+        return future
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
+            loop, future, function, args = job
             try:
-                outcome = (False, job.function(*job.args))
+                outcome = (False, function(*args))
             except BaseException as exc:  # handed to the request that asked for it
                 outcome = (True, exc)
-            self._ended += 1
-            with job.guard:
-                job.outcome = outcome
-                detached = job.detached
-            if not detached:
-                job.ended.release()  # the loop is waiting (or will look) for it
-                continue
             try:
-                job.loop.call_soon_threadsafe(_settle, job.future, *outcome)
+                loop.call_soon_threadsafe(_settle, future, *outcome)
             except RuntimeError:
                 pass  # the loop is closed: the server stopped meanwhile
 
@@ -440,20 +413,6 @@ class NodeThread:
         self._jobs.put(None)
         if wait:
             self._thread.join()
-
-
-class _Job:
-    """A job for the node thread: its function and the hand-over of its outcome."""
-
-    __slots__ = ("loop", "future", "function", "args", "outcome", "detached", "guard", "ended")
-
-    def __init__(self, loop, function, args):
-        self.loop, self.future, self.function, self.args = loop, loop.create_future(), function, args
-        self.outcome = None     # (failed, value) once the job ended
-        self.detached = False   # the loop stopped waiting: settle the future on the loop
-        self.guard = threading.Lock()
-        self.ended = threading.Lock()
-        self.ended.acquire()    # released when the job ends while the loop waits for it
 
 
 class _Expired(Exception):

@@ -124,12 +124,10 @@ def test_request_over_the_time_limit_gets_503():
         assert answer.status_code == 503 and "0.1" in answer.text
 
 
-def test_request_longer_than_the_short_wait_is_answered_when_it_ends():
+def test_a_slow_request_within_the_limit_is_answered_when_it_ends():
     import time
-    from aolab import http_server
     node = aolab.Node(name="slowish")
     node.register_device("slow@1.0", {"wait": lambda base, req: (time.sleep(0.1), "done")[1]})
-    assert http_server.SHORT_WAIT_SECONDS < 0.1  # the loop stops waiting: the answer is handed back
     with node.serve(port=0, timeout=5) as server:
         answers = [httpx.get(server.url + "/~slow@1.0/wait") for _ in range(2)]
         assert [(a.status_code, a.text) for a in answers] == [(200, "done")] * 2
