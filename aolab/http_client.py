@@ -363,11 +363,13 @@ class Response:
 class _Fields:
     def __init__(self, fields: list):
         self._items = [(k.lower(), v) for k, v in fields]
+        self._joined: dict = {}  # a field given several times: its values joined by ", "
+        for name, value in self._items:
+            found = self._joined.get(name)
+            self._joined[name] = value if found is None else found + ", " + value
 
     def get(self, name: str, default=None):
-        name = name.lower()
-        found = [v for k, v in self._items if k == name]
-        return ", ".join(found) if found else default
+        return self._joined.get(name.lower(), default)
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)

@@ -164,6 +164,16 @@ def test_client_reads_answers_whole_or_line_by_line(buffer_size):
     for raw, (fields, content) in answers.items():
         answer = _read_response(io.BufferedReader(io.BytesIO(raw), buffer_size=buffer_size), "GET")
         assert (answer.headers.multi_items(), answer.content) == (fields, content)
+    twice = _read_response(io.BufferedReader(io.BytesIO(b"HTTP/1.1 200 OK\r\nA: 1\r\nb: 2\r\na: 3\r\n"
+                                                         b"content-length: 0\r\n\r\n")), "GET")
+    assert (twice.headers.get("a"), twice.headers["B"], "c" in twice.headers) == ("1, 3", "2", False)
+
+
+def test_a_bare_get_decodes_as_the_codec_decodes_no_fields():
+    from aolab import http_server
+    assert httpsig.from_http({}) == {}
+    request = http_server.request_message("GET", "/~meta@1.0/info", {"host": b"x", "accept": b"*/*"}, b"")
+    assert request == {"method": "GET", "path": "/~meta@1.0/info"}
 
 
 def test_every_http_request_is_a_step_in_the_trace(plain):
