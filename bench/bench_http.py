@@ -12,7 +12,9 @@
   for the same work. Also measured: the CPU time per pair of the server (this process,
   while the client runs) and of the client (its own process), and the server's work
   without sockets (``request_message`` + ``handle`` + ``encode_answer`` on the same
-  requests: what is left of the ratio once transport and client are gone).
+  requests: what is left of the ratio once transport and client are gone), and the
+  pairs over HTTP from a server with no time limit (``timeout=None``: the node's work
+  on the event loop's thread, no hand-over to the node thread and back).
 
 The machine is shared: each figure is measured in ``ROUNDS`` interleaved rounds (one of
 each kind per round) and reported as the median; a ratio is the median of the rounds'
@@ -146,11 +148,16 @@ def _round(info_requests: int, pairs: int) -> dict:
         cpu = _cpu()
         pair_run = _client(PAIRS_CLIENT, server.url, pairs)
         server_cpu = (_cpu() - cpu) / pairs
+    untimed = aolab.Node(name="bench-http-untimed", record=False, network=aolab.Network())
+    with untimed.serve(port=0, timeout=None) as server:  # the node's work on the loop's thread
+        _forget_ids()
+        untimed_run = _client(PAIRS_CLIENT, server.url, pairs)
     local_pairs, local_cpu = _in_process_pairs(pairs)
     pipeline = _server_pipeline_pairs(pairs)
     http_pairs = pair_run["pairs"] / pair_run["seconds"]
     return {"info_http": info["requests"] / info["seconds"], "info_local": info_local,
             "pairs_http": http_pairs, "pairs_local": local_pairs, "pairs_pipeline": pipeline,
+            "pairs_http_untimed": untimed_run["pairs"] / untimed_run["seconds"],
             "cpu_local": local_cpu, "cpu_server": server_cpu,
             "cpu_client": pair_run["client_cpu"] / pairs}
 
@@ -181,6 +188,7 @@ def run(info_requests: int = 2000, pairs: int = 300, rounds: int = ROUNDS) -> di
         "schedule_compute_http_cost_x": ratio("pairs_local", "pairs_http"),
         "schedule_compute_http_cost_x_min_max": f"{min(r['pairs_local'] / r['pairs_http'] for r in found):.2f}-"
                                                 f"{max(r['pairs_local'] / r['pairs_http'] for r in found):.2f}",
+        "schedule_compute_http_cost_x_no_time_limit": ratio("pairs_local", "pairs_http_untimed"),
         "server_work_without_sockets_cost_x": ratio("pairs_local", "pairs_pipeline"),
         "cpu_ms_per_pair_in_process": median("cpu_local") * 1e3,
         "cpu_ms_per_pair_http_server": median("cpu_server") * 1e3,

@@ -124,6 +124,22 @@ def test_request_over_the_time_limit_gets_503():
         assert answer.status_code == 503 and "0.1" in answer.text
 
 
+def test_without_a_time_limit_requests_run_on_the_loop_thread_and_are_traced():
+    import threading
+    node = aolab.Node(name="untimed")
+    threads = set()
+    node.register_device("where@1.0", {"name": lambda base, req: threads.add(
+        threading.current_thread().name) or "here"})
+    with node.serve(port=0, timeout=None) as server:
+        assert server.app.worker is None
+        before = len(node.trace.records)
+        answers = [httpx.get(server.url + "/~where@1.0/name") for _ in range(3)]
+        assert [(a.status_code, a.text) for a in answers] == [(200, "here")] * 3
+        assert threads == {f"aolab-http-{server.port}"}
+        outer = [r for r in node.trace.records[before:] if r["parent"] is None]
+        assert [r["key"] for r in outer] == ["GET /~where@1.0/name"] * 3
+
+
 def test_a_slow_request_within_the_limit_is_answered_when_it_ends():
     import time
     node = aolab.Node(name="slowish")
