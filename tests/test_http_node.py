@@ -170,25 +170,29 @@ def test_client_reads_answers_whole_or_line_by_line(buffer_size):
     import io
     from aolab.http_client import _read_response
     answers = {
-        b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\na: b\r\n\r\nbody": ([("content-length", "4"), ("a", "b")], b"body"),
+        b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\na: b\r\n\r\nbody":
+            ([("content-length", "4"), ("a", "b")], b"body"),
         b"HTTP/1.1 204 No Content\r\n\r\n": ([], b""),
         b"HTTP/1.1 200 OK\r\n\r\n\r\n\r\nxx": ([], b"\r\n\r\nxx"),
-        b"HTTP/1.1 200 OK\nx: y\ncontent-length: 2\n\nab": ([("x", "y"), ("content-length", "2")], b"ab"),
+        b"HTTP/1.1 200 OK\nx: y\ncontent-length: 2\n\nab":
+            ([("x", "y"), ("content-length", "2")], b"ab"),
         b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n":
             ([("transfer-encoding", "chunked")], b"ab"),
     }
     for raw, (fields, content) in answers.items():
         answer = _read_response(io.BufferedReader(io.BytesIO(raw), buffer_size=buffer_size), "GET")
         assert (answer.headers.multi_items(), answer.content) == (fields, content)
-    twice = _read_response(io.BufferedReader(io.BytesIO(b"HTTP/1.1 200 OK\r\nA: 1\r\nb: 2\r\na: 3\r\n"
-                                                         b"content-length: 0\r\n\r\n")), "GET")
-    assert (twice.headers.get("a"), twice.headers["B"], "c" in twice.headers) == ("1, 3", "2", False)
+    raw = b"HTTP/1.1 200 OK\r\nA: 1\r\nb: 2\r\na: 3\r\ncontent-length: 0\r\n\r\n"
+    twice = _read_response(io.BufferedReader(io.BytesIO(raw)), "GET")
+    fields = twice.headers
+    assert (fields.get("a"), fields["B"], "c" in fields) == ("1, 3", "2", False)
 
 
 def test_a_bare_get_decodes_as_the_codec_decodes_no_fields():
     from aolab import http_server
     assert httpsig.from_http({}) == {}
-    request = http_server.request_message("GET", "/~meta@1.0/info", {"host": b"x", "accept": b"*/*"}, b"")
+    transport_only = {"host": b"x", "accept": b"*/*"}
+    request = http_server.request_message("GET", "/~meta@1.0/info", transport_only, b"")
     assert request == {"method": "GET", "path": "/~meta@1.0/info"}
 
 
