@@ -29,7 +29,7 @@ import socket
 import threading
 import urllib.parse
 
-from . import ids
+from . import id_memo, ids
 from .codecs import httpsig
 from .errors import AolabError, ResolutionError, StoreError
 
@@ -300,15 +300,8 @@ def _read_response(reader, method: str) -> "Response":
     if not version.startswith("HTTP/1."):
         raise ValueError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
     status = int(rest[:3])
-    fields = []
-    while True:
-        line = reader.readline(MAX_RESPONSE_LINE)
-        if line in (b"\r\n", b"\n"):
-            break
-        if not line:
-            raise ValueError("the answer's header fields end early")
-        name, _, value = line.decode("latin-1").partition(":")
-        fields.append((name.strip(), value.strip()))
+    fields = [(name.strip(), value.strip()) for name, _, value in
+              (line.decode("latin-1").partition(":") for line in _head_lines(reader))]
     response = Response(status, fields, b"")
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         return response
@@ -327,6 +320,27 @@ def _read_response(reader, method: str) -> "Response":
         length = response.headers.get("content-length")
         response.content = reader.read(int(length)) if length is not None else reader.read()
     return response
+
+
+def _head_lines(reader) -> list:
+    """The header lines of an answer, up to the empty line (consumed).  When the
+    whole head is already buffered (the usual case) it is split at once."""
+    buffered = reader.peek(MAX_RESPONSE_LINE)
+    if buffered.startswith(b"\r\n"):
+        reader.read(2)
+        return []
+    end = buffered.find(b"\r\n\r\n")
+    if end > 0 and b"\n" not in buffered[:end].replace(b"\r\n", b""):
+        head = reader.read(end + 4)
+        return head[:end].split(b"\r\n")
+    lines = []
+    while True:
+        line = reader.readline(MAX_RESPONSE_LINE)
+        if line in (b"\r\n", b"\n"):
+            return lines
+        if not line:
+            raise ValueError("the answer's header fields end early")
+        lines.append(line.rstrip(b"\r\n"))
 
 
 class Response:
@@ -349,11 +363,13 @@ class Response:
 class _Fields:
     def __init__(self, fields: list):
         self._items = [(k.lower(), v) for k, v in fields]
+        self._joined: dict = {}  # a field given several times: its values joined by ", "
+        for name, value in self._items:
+            found = self._joined.get(name)
+            self._joined[name] = value if found is None else found + ", " + value
 
     def get(self, name: str, default=None):
-        name = name.lower()
-        found = [v for k, v in self._items if k == name]
-        return ", ".join(found) if found else default
+        return self._joined.get(name.lower(), default)
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
@@ -407,9 +423,12 @@ def _as_call(base, request) -> tuple[str, str, dict]:
 
 
 def _pid(process) -> str:
+    """The process's ID; remembered by content (:mod:`aolab.id_memo`): a client sends
+    many requests to one process, and hashing its message each time costs more than
+    a small request's own encoding."""
     if isinstance(process, str):
         return process
-    return ids.id(process, committers="all")
+    return id_memo.id_of(process, committers="all")
 
 
 def _status_name(code: int) -> str:

@@ -25,7 +25,8 @@ Where aolab differs on purpose: transport headers (``host``, ``user-agent``,
 ``content-length``, ``accept``, ...) are not made keys of the request
 message unless a signature covers them (hbsig signs ``content-length``); a body larger than ``max_body`` is refused with 413 before it is
 read; a request that runs longer than ``timeout`` seconds is answered 503
-(its resolution still finishes: the node stays consistent). The node
+(its resolution still finishes: the node stays consistent; ``timeout=None``
+sets no limit, and the requests then run on the event loop's thread). The node
 resolves one request at a time, in arrival order.
 
 >>> import aolab, httpx
@@ -106,7 +107,7 @@ def decode_request(method: str, target: str, headers: dict, body: bytes) -> tupl
         if "path" not in fields and b"@path" in fields.get("signature-input", b""):
             fields["path"] = target.encode("latin-1")  # a signed @path is the URL's
         try:
-            message = httpsig.from_http(fields)
+            message = httpsig.from_http(fields) if fields else {}  # {}: a bare GET's
         except AolabError as exc:
             raise BadRequest(f"the request is not a valid httpsig@1.0 message: {exc}") from None
     elif codec == "json@1.0":
@@ -318,12 +319,16 @@ class NodeApp:
     up to ``max_body`` bytes, then the node's work runs on one worker thread,
     one request at a time (what keeps its store, schedules and trace
     consistent), and a request that runs longer than ``timeout`` seconds is
-    answered 503.
+    answered 503.  ``timeout=None`` sets no limit: the node's work then runs on
+    the event loop's own thread, one request at a time as well, without the
+    hand-over to the node thread and back (about a quarter of a small
+    request's cost on the server; ``bench/bench_http.py`` measures both).
     """
 
-    def __init__(self, node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
+    def __init__(self, node, *, max_body: int = MAX_BODY_BYTES,
+                 timeout: float | None = REQUEST_SECONDS):
         self.node, self.max_body, self.timeout = node, max_body, timeout
-        self.worker = NodeThread()
+        self.worker = NodeThread() if timeout is not None else None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -364,6 +369,9 @@ class NodeApp:
             target += "?" + scope["query_string"].decode("latin-1")
         target = urllib.parse.unquote(target) if "%" in target else target
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if self.worker is None:  # no time limit: on this thread, as it comes
+            code, out_headers, out_body = serve_one(self.node, method, target, headers, body)
+            return code, {**CORS, **out_headers}, out_body
         loop = asyncio.get_running_loop()
         job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body)
         timer = loop.call_later(self.timeout, _expire, job)
@@ -463,7 +471,7 @@ def serve_one(node, method: str, target: str, headers: dict, body: bytes):
             trace.finished(token, "error", None, None)
 
 
-def make_app(node, *, max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS):
+def make_app(node, *, max_body: int = MAX_BODY_BYTES, timeout: float | None = REQUEST_SECONDS):
     """The ASGI app serving *node* (a :class:`NodeApp`)."""
     return NodeApp(node, max_body=max_body, timeout=timeout)
 
@@ -487,7 +495,7 @@ class Server:
     """
 
     def __init__(self, node, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-                 max_body: int = MAX_BODY_BYTES, timeout: float = REQUEST_SECONDS,
+                 max_body: int = MAX_BODY_BYTES, timeout: float | None = REQUEST_SECONDS,
                  log_level: str = "warning", http: str = "auto"):
         import uvicorn
 
@@ -538,7 +546,8 @@ class Server:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
-        self.app.worker.shutdown(wait=True)
+        if self.app.worker is not None:
+            self.app.worker.shutdown(wait=True)
         self._socket.close()
 
     def __enter__(self) -> "Server":

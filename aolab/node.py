@@ -259,7 +259,7 @@ class Node:
         return the :class:`aolab.http_server.Server` (``.url``, ``.stop()``).
 
         ``port=0`` picks a free port; ``max_body`` (bytes) and ``timeout``
-        (seconds) bound each request.
+        (seconds; None: no limit) bound each request.
         """
         from .http_server import serve
         return serve(self, port=port, host=host, **limits)

@@ -64,7 +64,7 @@ import hashlib
 
 from aolab import id_memo, ids, signing
 from aolab.codecs import httpsig
-from aolab.errors import DeviceError, StoreError
+from aolab.errors import DeviceError, EncodingError, StoreError
 from aolab.path import path_parts
 from aolab.resolver import node_option
 
@@ -226,7 +226,11 @@ def _post_schedule(base, request, opts):
     body = request.get("body")
     if isinstance(body, dict):
         message = {k: v for k, v in body.items() if k != "priv"}
-        signed = signing.signers(message)
+        try:
+            signed = signing.signers(message)
+        except EncodingError as exc:  # e.g. a key the codecs write themselves (ao-types)
+            return "error", {"status": 400, "body": f"the message to schedule cannot be "
+                                                    f"encoded to check its signatures: {exc}"}
     else:  # the request itself, without what addressed it to the scheduler
         message = {k: v for k, v in request.items() if k not in ("priv", "path", "method")}
         # A signed HTTP request's step no longer holds the path it signed: its

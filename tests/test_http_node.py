@@ -124,6 +124,78 @@ def test_request_over_the_time_limit_gets_503():
         assert answer.status_code == 503 and "0.1" in answer.text
 
 
+def test_without_a_time_limit_requests_run_on_the_loop_thread_and_are_traced():
+    import threading
+    node = aolab.Node(name="untimed")
+    threads = set()
+    node.register_device("where@1.0", {"name": lambda base, req: threads.add(
+        threading.current_thread().name) or "here"})
+    with node.serve(port=0, timeout=None) as server:
+        assert server.app.worker is None
+        before = len(node.trace.records)
+        answers = [httpx.get(server.url + "/~where@1.0/name") for _ in range(3)]
+        assert [(a.status_code, a.text) for a in answers] == [(200, "here")] * 3
+        assert threads == {f"aolab-http-{server.port}"}
+        outer = [r for r in node.trace.records[before:] if r["parent"] is None]
+        assert [r["key"] for r in outer] == ["GET /~where@1.0/name"] * 3
+
+
+def test_a_slow_request_within_the_limit_is_answered_when_it_ends():
+    import time
+    node = aolab.Node(name="slowish")
+    node.register_device("slow@1.0", {"wait": lambda base, req: (time.sleep(0.1), "done")[1]})
+    with node.serve(port=0, timeout=5) as server:
+        answers = [httpx.get(server.url + "/~slow@1.0/wait") for _ in range(2)]
+        assert [(a.status_code, a.text) for a in answers] == [(200, "done")] * 2
+        assert httpx.get(server.url + "/~meta@1.0/info/node-name").text == "slowish"
+
+
+def test_a_requests_time_limit_counts_while_it_waits_for_the_node():
+    import threading
+    import time
+    node = aolab.Node(name="busy")
+    node.register_device("slow@1.0", {"wait": lambda base, req: (time.sleep(1.5), "done")[1]})
+    with node.serve(port=0, timeout=0.3) as server:
+        first = threading.Thread(target=httpx.get, args=(server.url + "/~slow@1.0/wait",))
+        first.start()
+        time.sleep(0.1)  # the node is busy with the first request
+        started = time.monotonic()
+        answer = httpx.get(server.url + "/~meta@1.0/info/node-name")
+        assert answer.status_code == 503 and time.monotonic() - started < 1.0  # not after the first
+        first.join()
+
+
+@pytest.mark.parametrize("buffer_size", [1, 3, 8192])
+def test_client_reads_answers_whole_or_line_by_line(buffer_size):
+    import io
+    from aolab.http_client import _read_response
+    answers = {
+        b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\na: b\r\n\r\nbody":
+            ([("content-length", "4"), ("a", "b")], b"body"),
+        b"HTTP/1.1 204 No Content\r\n\r\n": ([], b""),
+        b"HTTP/1.1 200 OK\r\n\r\n\r\n\r\nxx": ([], b"\r\n\r\nxx"),
+        b"HTTP/1.1 200 OK\nx: y\ncontent-length: 2\n\nab":
+            ([("x", "y"), ("content-length", "2")], b"ab"),
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n":
+            ([("transfer-encoding", "chunked")], b"ab"),
+    }
+    for raw, (fields, content) in answers.items():
+        answer = _read_response(io.BufferedReader(io.BytesIO(raw), buffer_size=buffer_size), "GET")
+        assert (answer.headers.multi_items(), answer.content) == (fields, content)
+    raw = b"HTTP/1.1 200 OK\r\nA: 1\r\nb: 2\r\na: 3\r\ncontent-length: 0\r\n\r\n"
+    twice = _read_response(io.BufferedReader(io.BytesIO(raw)), "GET")
+    fields = twice.headers
+    assert (fields.get("a"), fields["B"], "c" in fields) == ("1, 3", "2", False)
+
+
+def test_a_bare_get_decodes_as_the_codec_decodes_no_fields():
+    from aolab import http_server
+    assert httpsig.from_http({}) == {}
+    transport_only = {"host": b"x", "accept": b"*/*"}
+    request = http_server.request_message("GET", "/~meta@1.0/info", transport_only, b"")
+    assert request == {"method": "GET", "path": "/~meta@1.0/info"}
+
+
 def test_every_http_request_is_a_step_in_the_trace(plain):
     node, server = plain
     before = len(node.trace.records)
