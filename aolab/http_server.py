@@ -50,7 +50,7 @@ import threading
 import urllib.parse
 
 from . import singleton
-from .resolve import resolve_status as _resolve_status
+from .resolver import resolve_status as _resolve_status
 from .codecs import httpsig, structured
 from .errors import (AolabError, DeviceNotAllowed, DeviceNotFound, EncodingError, KeyNotFound,
                      MessageError, PathError, StoreError)

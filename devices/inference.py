@@ -73,7 +73,7 @@ import threading
 from aolab import ids
 from aolab.errors import DeviceError, MessageError
 from aolab.llm_model import model_id
-from aolab.resolve import resolve_status
+from aolab.resolver import resolve_status
 
 NAME = "inference@1.0"
 RECEIPT = "inference_receipt@1.0"

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 from aolab import ids
 from aolab.errors import AolabError, MessageError, StoreError
-from aolab.resolve import resolve_status
+from aolab.resolver import resolve_status
 
 NAME = "inference_receipt@1.0"
 GENERATOR = "inference@1.0"

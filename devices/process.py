@@ -60,7 +60,7 @@ from __future__ import annotations
 
 from aolab import id_memo, ids
 from aolab.errors import DeviceError, KeyNotFound, StoreError
-from aolab.resolve import answers, node_option, resolve_status
+from aolab.resolver import answers, node_option, resolve_status
 from devices import process_worker
 
 NAME = "process@1.0"

@@ -34,7 +34,7 @@ from __future__ import annotations
 from aolab import singleton
 from aolab.signing import signers
 from aolab.errors import DeviceError, StoreError
-from aolab.resolve import node_option
+from aolab.resolver import node_option
 
 NAME = "simple-pay@1.0"
 #: The keys a top-up acts on: the operator's signature must cover those present.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import hashpaths as hp
 from ..errors import DeviceError, KeyNotFound, ResolutionError
 from ..node import Network, Node
-from ..resolve import as_request, base_hashpath, caller_base, with_hashpath
+from ..resolver import as_request, base_hashpath, caller_base, with_hashpath
 from ..store import storable
 from .cluster import run_tasks
 from .tasks import worker_address
