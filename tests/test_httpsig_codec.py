@@ -110,6 +110,14 @@ def test_malformed_http_gets_an_aolab_error(http, text):
         httpsig.from_http(http)
 
 
+def test_a_line_break_inside_a_part_gets_a_clear_error_as_in_hyperbeam():
+    """The documented limit, found by the round-trip property: a value of a nested message
+    holding CRLF breaks its part's header lines (HyperBEAM writes the same bytes)."""
+    http = httpsig.to_http({"0": {"0": b"\r\n\x80"}})
+    with pytest.raises(EncodingError, match="malformed multipart header line"):
+        httpsig.from_http(http)
+
+
 def test_tampered_http_form_does_not_verify():
     http = httpsig.to_http(httpsig.sign({"a": "1", "b": "2"}, ALICE))
     assert not httpsig.verify(httpsig.from_http({**http, "a": b"9"}))
@@ -127,7 +135,10 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_ch
                max_size=30)
 SCALAR = st.one_of(TEXT, st.integers(-10 ** 30, 10 ** 30),
                    st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none(),
-                   st.binary(min_size=1, max_size=20).filter(lambda b: _not_utf8(b)),
+                   # no CRLF: a part's header lines end there (httpsig_conv's documented
+                   # limit, HyperBEAM's too), as TEXT leaves out "\r"
+                   st.binary(min_size=1, max_size=20).filter(
+                       lambda b: _not_utf8(b) and b"\r\n" not in b),
                    st.just("x" * 4100))
 LIST_ITEM = st.one_of(TEXT.filter(lambda t: not t.startswith("(ao-type-")),
                       st.integers(-1000, 1000), st.booleans(), st.none())
