@@ -126,27 +126,25 @@ def lineage(hashpath: str, fetch) -> list[dict]:
 
 def checked_message(message, message_id: str) -> dict:
     """*message* without private keys, if its recomputed ID is *message_id*."""
-    public = public_message(message)
-    try:
-        found = ids.id(public)
-    except (AolabError, RecursionError):
-        found = None
-    if found != message_id:
-        raise StoreError(f"the message fetched for ID {message_id!r} has ID {found!r}: it is "
-                         "another message", key=message_id)
-    return public
+    return _checked(message, message_id, ids.id,
+                    f"the message fetched for ID {message_id!r} has ID", "message")
 
 
 def checked_request(request, part: str) -> dict:
     """*request* without private keys, if it is what the hashpath part *part* names."""
-    public = public_message(request)
+    return _checked(request, part, hp.request_part, f"the request fetched for {part!r} is",
+                    "request")
+
+
+def _checked(value, expected: str, derive, said: str, noun: str) -> dict:
+    """*value* without private keys, if *derive* of it is *expected* (else a StoreError)."""
+    public = public_message(value)
     try:
-        found = hp.request_part(public)
+        found = derive(public)
     except (AolabError, RecursionError):
         found = None
-    if found != part:
-        raise StoreError(f"the request fetched for {part!r} is {found!r}: it is another "
-                         "request", key=part)
+    if found != expected:
+        raise StoreError(f"{said} {found!r}: it is another {noun}", key=expected)
     return public
 
 

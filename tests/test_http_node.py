@@ -5,7 +5,6 @@ httpx or with aolab's own client.
 """
 from __future__ import annotations
 
-import base64
 import json
 
 import httpx
@@ -16,6 +15,7 @@ import aolab.data
 from aolab import wallet as wallets
 from aolab.codecs import httpsig
 from aolab.errors import ResolutionError
+from tests.header_signing import header_signed
 
 ALICE = wallets.load(wallets.test_wallet_path("alice"))
 BOB = wallets.load(wallets.test_wallet_path("bob"))
@@ -247,17 +247,6 @@ def test_tampered_signed_request_is_400(plain):
     assert answer.status_code == 400 and "signature" in answer.text
 
 
-def _header_signed(wallet, fields: dict) -> dict:
-    """Header fields signed as RFC 9421 clients sign them (aoconnect, hbsig): every field a
-    component, its value as sent, whatever httpsig@1.0 would make of the message."""
-    names = sorted(fields)
-    params = b';alg="rsa-pss-sha512";keyid="' + wallet.keyid.encode() + b'"'
-    signature = wallet.sign(httpsig.signature_base_for(fields, names, params))
-    name = httpsig.signature_name(wallet.address).encode()
-    return {**fields, "signature": name + b"=:" + base64.b64encode(signature) + b":",
-            "signature-input": name + b"=" + httpsig.signature_params(names, params)}
-
-
 def test_data_signed_as_a_header_verifies_against_the_data_key(plain):
     node, server = plain
     seen = {}
@@ -267,7 +256,7 @@ def test_data_signed_as_a_header_verifies_against_the_data_key(plain):
         return {"ok": "yes"}
 
     node.register_device("echo@1.0", {"look": echo})
-    http = _header_signed(BOB, {"action": b"add", "data": b"hello there"})
+    http = header_signed(BOB, {"action": b"add", "data": b"hello there"})
     answer = httpx.post(server.url + "/~echo@1.0/look", headers={**http, "extra": "unsigned"})
     assert answer.status_code == 200, answer.text
     assert seen["data"] == "hello there" and seen["action"] == "add" and "extra" not in seen
@@ -280,11 +269,11 @@ def test_data_signed_as_a_header_verifies_against_the_data_key(plain):
 
 def test_data_signed_as_a_header_and_changed_is_400(plain):
     _node, server = plain
-    http = _header_signed(BOB, {"action": b"add", "data": b"hello there"})
+    http = header_signed(BOB, {"action": b"add", "data": b"hello there"})
     answer = httpx.post(server.url + "/~meta@1.0/info", headers={**http, "data": "hello THERE"})
     assert answer.status_code == 400 and "signature" in answer.text
     # a signed header never stands for another key's value
-    message = httpsig.from_http(_header_signed(BOB, {"action": b"add", "data": b"x"}))
+    message = httpsig.from_http(header_signed(BOB, {"action": b"add", "data": b"x"}))
     assert httpsig.verify(message)
     assert not httpsig.verify({**message, "data": "y"})
     with_body = {**message, "body": "x"}  # `data` is a header again; `body` is not signed

@@ -5,7 +5,6 @@ httpsig@1.0); the properties run the same round trip over generated messages.
 """
 from __future__ import annotations
 
-import base64
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +14,7 @@ import aolab
 from aolab import wallet
 from aolab.codecs import httpsig
 from aolab.errors import EncodingError
+from tests.header_signing import header_signed
 
 ALICE = wallet.load(wallet.test_wallet_path("alice"))
 BOB = wallet.load(wallet.test_wallet_path("bob"))
@@ -187,22 +187,13 @@ def test_every_codec_passes_raw_binaries_and_refuses_other_values():
 
 # -- a signed header field that httpsig@1.0 carries in the body (aoconnect's `data`) ------
 
-def _header_signed(fields: dict) -> dict:
-    names = sorted(fields)
-    params = b';alg="rsa-pss-sha512";keyid="' + BOB.keyid.encode() + b'"'
-    signature = BOB.sign(httpsig.signature_base_for(fields, names, params))
-    name = httpsig.signature_name(BOB.address).encode()
-    return {**fields, "signature": name + b"=:" + base64.b64encode(signature) + b":",
-            "signature-input": name + b"=" + httpsig.signature_params(names, params)}
-
-
 HEADER_TEXT = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=40)
 
 
 @settings(max_examples=15, deadline=None)
 @given(data=HEADER_TEXT, other=HEADER_TEXT)
 def test_data_signed_as_a_header_verifies_only_with_that_value(data, other):
-    message = httpsig.from_http(_header_signed({"data": data.encode(), "action": b"add"}))
+    message = httpsig.from_http(header_signed(BOB, {"data": data.encode(), "action": b"add"}))
     assert message["data"] == data and httpsig.verify(message)
     assert httpsig.signers(message, covering=("data", "action")) == [BOB.address]
     assert httpsig.verify(httpsig.from_http(httpsig.to_http(message)))  # stored, sent on
@@ -211,6 +202,6 @@ def test_data_signed_as_a_header_verifies_only_with_that_value(data, other):
 
 
 def test_data_a_header_could_not_carry_is_not_taken_for_the_signed_field():
-    message = httpsig.from_http(_header_signed({"data": b"x", "action": b"add"}))
+    message = httpsig.from_http(header_signed(BOB, {"data": b"x", "action": b"add"}))
     for changed in ("x ", " x", "x\n", "x\r\nextra: 1"):
         assert not httpsig.verify({**message, "data": changed})

@@ -40,7 +40,7 @@ The package, by job: :mod:`~aolab.dist.specs` (what to compute),
 records), :mod:`~aolab.dist.cluster` (running tasks on Dask or here),
 :mod:`~aolab.dist.many` (:func:`compute_many`, :func:`verify_many`),
 :mod:`~aolab.dist.sharded` (:func:`resolve_sharded`, through stack@1.0's own
-functions), :mod:`~aolab.dist.runs` and :mod:`~aolab.dist.merged` (what comes back).
+functions), :mod:`~aolab.dist.runs` and :mod:`~aolab.merged_trace` (what comes back).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from __future__ import annotations
 from .checks import check_run, verify_process
 from .cluster import RETRIES, TASKS_PER_WORKER, WATCH_SECONDS, chunks_of, run_tasks, workers_of
 from .many import compute_many, verify_many
-from .merged import MergedTrace
+from ..merged_trace import MergedTrace
 from .runs import Runs, RunsReport
 from .sharded import resolve_part, resolve_sharded
 from .specs import as_specs, counter_processes

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .merged import MergedTrace
+from ..merged_trace import MergedTrace
 
 #: The columns of :meth:`RunsReport.table`, one row per re-checked run.
 REPORT_COLUMNS = ["process_id", "verified", "slot", "step", "key", "reason", "computed_by",
