@@ -1,7 +1,7 @@
 """Resolution events: the one protocol by which the resolver tells a listener about steps.
 
-The resolver knows nothing of graphs or tables.  When ``opts["listener"]`` is
-set it calls, for each step (:mod:`aolab.notify`):
+The resolver knows nothing of graphs or tables.  When the context names a
+listener (``ctx.listener``, :mod:`aolab.context`) it calls, for each step (:mod:`aolab.notify`):
 
 - ``listener.step_started(StepStarted) -> token`` before the handler runs;
 - ``listener.step_finished(StepFinished)`` or ``listener.step_failed(StepFailed)``
@@ -9,7 +9,7 @@ set it calls, for each step (:mod:`aolab.notify`):
 
 The events are small named tuples, cheap to make on the hot path.  The
 recorder (:class:`aolab.Trace`) keeps the records and builds the networkx DAG
-from them.  A device that resolves inside its handler passes ``opts`` on, so
+from them.  A device that resolves inside its handler passes its context on, so
 its inner steps reach the same listener and become child steps.
 
 :func:`listening` makes a listener the default for every ``aolab.resolve``

@@ -191,12 +191,11 @@ def _handle(node, request: dict, options: dict, signers=None):
     if signers is None:
         raise BadRequest("the request's signature does not verify", key="signature")
     if signers:
-        options["signers"] = signers
         # every commitment verified: each signature's keys, without checking them again
-        options["signed-keys"] = {
+        options = options.derive(signers=signers, signed_keys={
             c["committer"]: httpsig.committed_keys(request, [cid])
             for cid, c in request["commitments"].items()
-            if isinstance(c, dict) and c.get("alg") == httpsig.RSA_ALG and "committer" in c}
+            if isinstance(c, dict) and c.get("alg") == httpsig.RSA_ALG and "committer" in c})
     hooks = node.config.get("on") or {}
     if hooks.get("request"):
         status, hooked = node._hook("request", hooks["request"], None, request, options)

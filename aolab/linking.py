@@ -23,15 +23,16 @@ import threading
 
 from . import hashpaths as hp
 from . import ids
+from .context import as_context
 from .errors import AolabError, EncodingError
 from .previews import preview as _preview
 
 
-def step_inputs(base: dict, request: dict, opts: dict) -> tuple:
+def step_inputs(base: dict, request: dict, opts) -> tuple:
     """``(base hashpath, request part)`` of a step; ``(None, None)`` for a base
     that holds an inline device which cannot be encoded.  A base handed in by
     the caller has its claimed hashpath checked first (:func:`caller_base`)."""
-    if base is opts.get("caller-base"):
+    if base is opts.caller_base:
         base = caller_base(base, opts)
     try:  # inline devices' functions are encoded by stable references, so they have IDs
         return base_hashpath(base, opts), request_part(request)
@@ -86,14 +87,15 @@ def compressed_hashpath(hashpath: str, alg: str) -> str:
     return hp.compress(hashpath, alg)
 
 
-def base_hashpath(base: dict, opts: dict | None = None) -> str:
+def base_hashpath(base: dict, opts=None) -> str:
     """The hashpath a step continues: the two-part hashpath the base carries (a
-    result), else the base's ID.  Where results are stored (a store in *opts*)
-    a one-part claim is never taken, the ID is recomputed: the claim would name
-    another message's ID, and the base would be stored under it."""
+    result), else the base's ID.  Where results are stored (the context *opts*
+    has a store, even an empty one) a one-part claim is never taken, the ID is
+    recomputed: the claim would name another message's ID, and the base would
+    be stored under it."""
     priv = base.get("priv")
     carried = priv.get("hashpath") if isinstance(priv, dict) else None
-    if isinstance(carried, str) and ("/" in carried or not (opts or {}).get("store")):
+    if isinstance(carried, str) and ("/" in carried or as_context(opts).store is None):
         return carried
     if carried is not None:
         base = without_hashpath(base)
@@ -132,8 +134,8 @@ def caller_base(base: dict, opts) -> dict:
     priv = base.get("priv")
     if not isinstance(priv, dict) or "hashpath" not in priv:
         return base
-    store = opts.get("store")
-    if store is None or opts.get("hashpath", "update") != "update":
+    store = opts.store
+    if store is None or opts.hashpath != "update":
         return base
     claim = priv["hashpath"]
     if isinstance(claim, str) and "/" in claim and holds_result(store, claim, base):

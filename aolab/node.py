@@ -1,7 +1,8 @@
 """A node: a device registry, a store, a recorder, and its configuration.
 
-``Node.resolve`` is ``aolab.resolve`` with the node's registry, store and
-recorder in the options, wrapped the way HyperBEAM's meta@1.0 wraps every
+``Node.resolve`` is ``aolab.resolve`` with the node's context
+(:meth:`Node.opts`: its registry, store, wallet and recorder, and its
+configuration for options), wrapped the way HyperBEAM's meta@1.0 wraps every
 request: the node's ``on/request`` hook first (payments, for example), then
 the resolution, then the ``on/response`` hook, then the node's signature on
 the result when it has a wallet and ``force-signed`` is set.  Every
@@ -21,6 +22,7 @@ from __future__ import annotations
 import weakref
 
 from . import resolver as _resolve
+from .context import Context
 from .errors import AolabError, ResolutionError, StoreError
 from .store import DiskStore, MemoryStore, StoreChain
 from .trace import Trace
@@ -172,14 +174,24 @@ class Node:
             shown["address"] = self.wallet.address
         return shown
 
-    def opts(self, **extra) -> dict:
-        """The options this node passes to every handler."""
-        opts = {"registry": self.registry, "store": self.store, "node": self,
-                "listener": self.trace if self.recording else None}
+    def opts(self, **overrides) -> Context:
+        """The :class:`~aolab.context.Context` this node passes to every handler:
+        its registry, store, wallet, itself, and its trace as the listener
+        while :attr:`recording`; *overrides* are options (or services) for
+        one resolution.  Options not overridden are read from :attr:`config`.
+
+        >>> lab = Node(name="ctx", config={"max-passes": 5})
+        >>> ctx = lab.opts(process_snapshot_lag=0)
+        >>> ctx.store is lab.store, ctx.option("max_passes"), ctx.option("process-snapshot-lag")
+        (True, 5, 0)
+        """
+        services = {"registry": self.registry, "store": self.store, "node": self,
+                    "listener": self.trace if self.recording else None}
         if self.wallet is not None:
-            opts["wallet"] = self.wallet
-        opts.update(extra)
-        return opts
+            services["wallet"] = self.wallet
+        if overrides:
+            services.update(overrides)
+        return Context(services)
 
     # -- resolving -----------------------------------------------------------
     def resolve(self, base, request=None, **opts):
@@ -212,8 +224,8 @@ class Node:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
             # A signature vouches only for the keys it covers: act on those alone.
             request = signing.only_signed(request)
-            options.setdefault("signers", found)
-            options.setdefault("signed-keys", signing.signed_keys(request))
+            if options.signers is None:
+                options = options.derive(signers=found, signed_keys=signing.signed_keys(request))
         if hooks.get("request"):
             status, hooked = self._hook("request", hooks["request"], base, request, options)
             if status != "ok":
@@ -227,13 +239,13 @@ class Node:
             value = self.sign(value)
         return status, value
 
-    def _hook(self, name: str, hook: dict, base, request: dict, options: dict, body=None):
+    def _hook(self, name: str, hook: dict, base, request: dict, options: Context, body=None):
         """Run an ``on/<name>`` hook message (dev_meta's pre/post-processing)."""
         messages = [base if base is not None else {}, request] if body is None else body
         hook_request = {"path": name, "request": request, "body": messages}
-        # ``node-hook`` tells a device it runs as this node's hook (p4@1.0 and the ledger
-        # act only then): an option, which no message can set.
-        status, answer = _resolve.resolve_status(hook, hook_request, {**options, "node-hook": name})
+        # ``ctx.hook`` tells a device it runs as this node's hook (p4@1.0 and the ledger
+        # act only then): a service of the context, which no message can set.
+        status, answer = _resolve.resolve_status(hook, hook_request, options.derive(hook=name))
         if status != "ok":
             return status, answer
         if isinstance(answer, dict) and "body" in answer and body is not None:

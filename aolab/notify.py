@@ -1,6 +1,6 @@
 """Stage 11 of a step ("notify waiters"): what the resolver tells a listener.
 
-When ``opts["listener"]`` is set, the resolver opens an :class:`OpenStep` for
+When the context names a listener (``ctx.listener``), the resolver opens an :class:`OpenStep` for
 each step: the listener hears :class:`~aolab.events.StepStarted` (with the
 step's base hashpath and request part), then :class:`~aolab.events.StepFinished`
 or :class:`~aolab.events.StepFailed`, each carrying the step's one immutable
@@ -59,7 +59,7 @@ class OpenStep:
         be computed is computed again (raising the error), and a caller's base
         has its claimed hashpath checked (:func:`aolab.linking.caller_base`);
         the record shows what the link used."""
-        if strict and (self._inputs[0] is None or self.base is self.opts.get("caller-base")):
+        if strict and (self._inputs[0] is None or self.base is self.opts.caller_base):
             self._inputs = step_inputs(self.base, self.request, self.opts)
         return self._inputs
 

@@ -20,7 +20,7 @@ from .message import normalize_key
 
 #: The deepest a path given as nested lists may be.
 MAX_LIST_NESTING = 64
-#: The most keys one request path may name (a node may lower it: ``max_path_segments``).
+#: The most keys one request path may name (a node may lower it: ``max-path-segments``).
 MAX_PATH_SEGMENTS = 10_000
 
 

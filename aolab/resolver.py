@@ -58,6 +58,7 @@ import functools
 import threading
 
 from . import ids
+from .context import MAX_DEPTH, Context, as_context
 from .errors import AolabError, DeviceError, KeyNotFound, PathError, ResolutionError
 from .events import active_listener
 from .linking import (base_hashpath, caller_base, compressed_hashpath, forget_requests,  # noqa: F401
@@ -66,12 +67,11 @@ from .linking import (base_hashpath, caller_base, compressed_hashpath, forget_re
                       with_hashpath, without_hashpath)
 from .message import normalize_key
 from .notify import OpenStep
-from .path import MAX_PATH_SEGMENTS, parse_segment, path_parts
+from .path import parse_segment, path_parts
 from .previews import describe, describe_request as _describe_request, preview as _preview
 from .registry import DEFAULT_DEVICE, Registry, arity_of
 
 STATUSES = frozenset(("ok", "error", "skip", "pass", "created", "failure"))
-MAX_DEPTH = 120
 
 _default_registry: Registry | None = None
 _local = threading.local()   # per thread: how deep steps nest
@@ -91,7 +91,7 @@ def reset_default_registry() -> None:
     _default_registry = None
 
 
-def resolve(base, request, opts: dict | None = None, **options):
+def resolve(base, request, opts: Context | dict | None = None, **options):
     """Resolve *request* against *base* and return the value.
 
     Raises :class:`~aolab.errors.ResolutionError` when a step ends with a
@@ -109,14 +109,15 @@ def resolve(base, request, opts: dict | None = None, **options):
     return value
 
 
-def resolve_status(base, request, opts: dict | None = None, **options) -> tuple[str, object]:
+def resolve_status(base, request, opts: Context | dict | None = None,
+                   **options) -> tuple[str, object]:
     """Like :func:`resolve`, but return ``(status, value)`` instead of raising
     on a non-``ok`` status (errors raised by devices still propagate)."""
-    opts = make_opts(opts, options)
+    opts = make_context(opts, options)
     request = as_request(request)
     parts = check_path_length(path_parts(request.get("path")), request, opts)
     if isinstance(base, dict) and "priv" in base and getattr(_local, "depth", 0) == 0:
-        opts["caller-base"] = base  # from outside: what it claims is checked before it is used
+        opts = opts.derive(caller_base=base)  # from outside: what it claims is checked before use
     try:
         return walk_path(base, request, parts, opts)
     finally:
@@ -153,34 +154,43 @@ def check_path_length(parts, request, opts) -> list:
     """Stage 3 for a request: it has a path, of at most ``max_path_segments`` keys."""
     if parts is None:
         raise PathError(f"request {_preview(request)} has no 'path': nothing to resolve", key="path")
-    limit = opts.get("max_path_segments", MAX_PATH_SEGMENTS)
+    limit = opts.max_path_segments
     if len(parts) > limit:
         raise PathError(f"request path names {len(parts):,} keys; this node resolves at most "
                         f"{limit:,} in one request (max_path_segments)", key="path")
     return parts
 
 
-def make_opts(opts, options) -> dict:
-    """Merge the options dict and keyword options; fill in the registry and
-    the listener of the innermost :func:`aolab.recording` block."""
+def make_context(opts=None, options=None) -> Context:
+    """The :class:`~aolab.context.Context` a resolution runs with: *opts* (a
+    context, a plain mapping of services and options, or None) with the
+    keyword *options* as overrides; the default registry when none is named,
+    and, when *opts* names no listener, the one of the innermost
+    :func:`aolab.recording` block.  A context with no *options* is used as it is."""
+    if type(opts) is Context:
+        if options:
+            opts = opts.derive(**options)
+        return opts if opts.registry is not None else opts.derive(registry=default_registry())
     merged = dict(opts) if opts else {}
     if options:
         merged.update(options)
-    if "registry" not in merged:
+    if merged.get("registry") is None:
         merged["registry"] = default_registry()
     if "listener" not in merged:
         merged["listener"] = active_listener()
-    return merged
+    return Context(merged)
+
+
+#: The name of :func:`make_context` in earlier aolab.
+make_opts = make_context
 
 
 def node_option(opts, key: str, device: str, why: str):
-    """The node-provided option *key* (``store``, ``node``) a device needs, or a
-    :class:`~aolab.errors.DeviceError` naming the device and why it needs it."""
-    value = (opts or {}).get(key)
-    if value is None:
-        raise DeviceError(f"{device} {why}: resolve through an aolab.Node()"
-                          + (", or pass store=..." if key == "store" else ""), device=device)
-    return value
+    """The node-provided service *key* (``store``, ``node``) a device needs, or a
+    :class:`~aolab.errors.DeviceError` naming the device and why it needs it
+    (kept for earlier code: devices call ``ctx.store_for`` / ``ctx.node_for``)."""
+    ctx = as_context(opts)
+    return ctx.node_for(device, why) if key == "node" else ctx.store_for(device, why)
 
 
 def as_request(request) -> dict:
@@ -198,13 +208,13 @@ def with_device(message, device: str, opts) -> dict:
         message = {}
     if not isinstance(message, dict):
         raise PathError(f"'~{device}' applies to a message, not to {_preview(message)}", device=device)
-    opts["registry"].load(device)  # fail early, naming the device
+    opts.registry.load(device)  # fail early, naming the device
     return {**message, "device": device}
 
 
 def load_base(key: str, device, opts) -> dict:
     """The first segment of a path with no base: a message loaded by ID."""
-    store = opts.get("store")
+    store = opts.store
     if store is None or not ids.is_id(key):
         raise PathError(f"path starts with {key!r} but there is no base message "
                         "(expected the ID of a stored message)", key=key)
@@ -246,7 +256,8 @@ def answers(base, key: str, opts: dict) -> bool:
     """
     if not isinstance(base, dict):
         return False
-    registry = opts["registry"]
+    opts = as_context(opts)
+    registry = opts.registry
     device_value = base.get("device")
     device = registry.load(DEFAULT_DEVICE if device_value is None else device_value)
     key = normalize_key(key)
@@ -288,7 +299,7 @@ def resolve_step(base, request: dict, key: str, opts: dict) -> tuple[str, object
     base = normalize_base(base, key)
     func, arity, takes_key, answering = device_lookup(base, key, opts)
     call = (key, base, request, opts)[(0 if takes_key else 1):][:arity]
-    listener = opts.get("listener")
+    listener = opts.listener
     if listener is None:
         return link_result(execute(func, call, key, base, answering, opts), base, request, key,
                            answering, opts, None)[:2]
@@ -315,7 +326,7 @@ def normalize_base(base, key: str) -> dict:
 
 def device_lookup(base: dict, key: str, opts: dict):
     """Stage 5: ``(function, arity, takes_key, device)`` answering *key* on *base*."""
-    registry = opts["registry"]
+    registry = opts.registry
     device = registry.load(device_name(base))
     return find_handler(device, key, base, opts, registry)
 
@@ -353,7 +364,7 @@ def enter(key: str, base: dict, answering, opts: dict) -> int:
     """Stage 3 for a step: count it one deeper, unless that is deeper than ``max_depth``;
     return the depth to restore when it ends."""
     depth = getattr(_local, "depth", 0)
-    if depth >= opts.get("max_depth", MAX_DEPTH):
+    if depth >= opts.max_depth:
         raise ResolutionError(
             f"resolution is {depth} steps deep at key {key!r} of device {answering.name}: "
             "probably an endless recursion", key=key, device=answering.name, message=describe(base))
@@ -376,7 +387,7 @@ def link_result(raw, base: dict, request: dict, key: str, answering, opts: dict,
     if value is not base and "commitments" in value and value["commitments"] is base.get("commitments"):
         # a new message that copied its base's signatures: they signed the base, not it
         value = {k: v for k, v in value.items() if k != "commitments"}
-    if status in _LINKED and opts.get("hashpath", "update") == "update":
+    if status in _LINKED and opts.hashpath == "update":
         base_hp, part = step.inputs(strict=True) if step else step_inputs(base, request, opts)
         if base_hp is not None:
             result_hp = result_hashpath(base_hp, part, hashpath_alg(base))
@@ -399,7 +410,7 @@ _LINKED = frozenset(("ok", "pass"))
 def cache_result(value: dict, result_hp: str, base: dict, base_hp: str, part: str,
                  request: dict, opts: dict) -> None:
     """Stage 10: write a linked ``ok`` result, with its inputs, into the node's store."""
-    store = opts.get("store")
+    store = opts.store
     if store is not None:
         store.write_step(result_hp, value, base_hashpath=base_hp, base=base, request_part=part,
                          request=request, compressed=compressed_hashpath(result_hp, hashpath_alg(base)))

@@ -13,17 +13,20 @@ from __future__ import annotations
 from .errors import KeyNotFound, ResolutionError
 from .message import normalize_key
 from .path import path_parts
-from .resolver import make_opts, resolve_status
+from .resolver import make_context, resolve_status
 
 
-def set_values(message, values: dict, opts: dict | None = None, **options):
+def set_values(message, values: dict, opts=None, **options):
     """*message* with every key of *values* set (``hb_ao:set/3``).
 
     A key may be a path (``"a/b/c"``): each level is read, updated and written
-    back through that level's own device.
+    back through that level's own device.  *opts* (a context, or a mapping)
+    and *options* are the resolution's; the results are not linked
+    (``hashpath="ignore"``) unless the caller or the node names a ``hashpath``.
     """
-    opts = make_opts(opts, options)
-    opts.setdefault("hashpath", "ignore")
+    opts = make_context(opts, options)
+    if opts.option("hashpath") is None:
+        opts = opts.derive(hashpath="ignore")
     for raw_key, value in values.items():
         if raw_key in ("path", "priv", "hashpath"):
             continue
@@ -31,7 +34,7 @@ def set_values(message, values: dict, opts: dict | None = None, **options):
     return message
 
 
-def deep_set(message, parts: list, value, opts: dict):
+def deep_set(message, parts: list, value, opts):
     """Set *value* at the path *parts* below *message* (``hb_ao:deep_set/4``)."""
     if not parts:
         return device_set(message, "/", value, opts) if isinstance(message, dict) else value
@@ -47,7 +50,7 @@ def deep_set(message, parts: list, value, opts: dict):
     return {**message, key: deep_set({}, parts[1:], value, opts)}
 
 
-def device_set(message, key: str, value, opts: dict, explicit: bool = False):
+def device_set(message, key: str, value, opts, explicit: bool = False):
     """Ask *message*'s device to set one key."""
     if key == "path":
         request = {"path": "set-path", "value": value}
