@@ -66,7 +66,9 @@ Reference: HyperBEAM ``src/hb_opts.erl`` (``get/3``: the resolution's
 from __future__ import annotations
 
 import functools
+import operator
 
+from .events import active_listener
 from .path import MAX_PATH_SEGMENTS
 
 #: Defaults of the resolver's own options (see :class:`Context`): how deep
@@ -80,8 +82,10 @@ SERVICES = {"registry": "registry", "store": "store", "node": "node", "listener"
             "hook": "node-hook", "caller_base": "caller-base"}
 _SERVICE_OF_KEY = {**{key: attr for attr, key in SERVICES.items()},
                    **{attr: attr for attr in SERVICES}}
+#: Every spelling of the resolver's own options (looked up when a context is made).
+_OWN_OPTIONS = frozenset(("max-depth", "max_depth", "max-path-segments", "max_path_segments",
+                          "hashpath"))
 _ABSENT = object()
-_NO_CONFIG: dict = {}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -107,31 +111,29 @@ class Context(dict):
     """The services and options of one resolution (see the module docstring).
 
     ``Context(mapping, **options)`` takes the compatibility form: services
-    under their keys, options under any spelling.  Use
-    :func:`aolab.resolver.make_context` (or ``Node.opts()``) for one with the
-    default registry and the recording listener filled in.
+    under their keys, options under any spelling.  Use :func:`make_context`
+    (or ``Node.opts()``) for one with the default registry and the recording
+    listener filled in.
     """
 
-    __slots__ = ("registry", "store", "node", "listener", "wallet", "signers", "signed_keys",
-                 "hook", "caller_base", "max_depth", "max_path_segments", "hashpath")
+    # What the resolver reads at every step is kept in slots (read as fast as
+    # attributes go); the other services are read from the mapping.
+    __slots__ = ("registry", "store", "listener", "caller_base", "max_depth",
+                 "max_path_segments", "hashpath")
 
     def __init__(self, values=(), /, **options):
         dict.__init__(self, values, **options)
-        get = self.get
-        self.registry = get("registry")
-        self.store = get("store")
-        self.node = node = get("node")
-        self.listener = get("listener")
-        self.wallet = get("wallet")
-        self.signers = get("signers")
-        self.signed_keys = get("signed-keys")
-        self.hook = get("node-hook")
-        self.caller_base = get("caller-base")
-        config = getattr(node, "config", None) if node is not None else None
-        self.max_depth = self._lookup(config, ("max-depth", "max_depth"), MAX_DEPTH)
-        self.max_path_segments = self._lookup(config, ("max-path-segments", "max_path_segments"),
-                                              MAX_PATH_SEGMENTS)
-        self.hashpath = self._lookup(config, ("hashpath",), HASHPATH)
+        _fill(self)
+
+    node = property(operator.methodcaller("get", "node"),
+                    doc="The :class:`~aolab.node.Node` resolving, or None.")
+    wallet = property(operator.methodcaller("get", "wallet"), doc="The node's wallet, or None.")
+    signers = property(operator.methodcaller("get", "signers"),
+                       doc="Addresses whose signatures on the request the node verified, or None.")
+    signed_keys = property(operator.methodcaller("get", "signed-keys"),
+                           doc="``address -> keys`` each verified signature covers, or None.")
+    hook = property(operator.methodcaller("get", "node-hook"),
+                    doc="The node hook this resolution runs as (``request``, ``response``), or None.")
 
     # -- options ---------------------------------------------------------------
     def option(self, name: str, default=None):
@@ -157,7 +159,7 @@ class Context(dict):
         """A new context: this one with *changes* (services by attribute name,
         ``store=...``, ``caller_base=...``; options by any spelling, which
         replaces the option under every spelling).  This one is left as it is."""
-        values = dict(self)
+        values = _copy(self)
         for name, value in changes.items():
             service = _SERVICE_OF_KEY.get(name)
             if service is not None:
@@ -166,7 +168,7 @@ class Context(dict):
                 for spelling in _spellings(name):
                     values.pop(spelling, None)
             values[name] = value
-        return Context(values)
+        return made(values)
 
     # -- what a device needs ---------------------------------------------------
     def store_for(self, device: str, why: str):
@@ -197,6 +199,91 @@ class Context(dict):
         return f"Context({', '.join(shown)})"
 
 
+_new, _copy, _update, _set = dict.__new__, dict.copy, dict.update, dict.__setitem__
+_default_registry = None
+
+
+def default_registry():
+    """The registry ``aolab.resolve`` uses when no node is given."""
+    global _default_registry
+    if _default_registry is None:
+        from .registry import Registry
+        _default_registry = Registry()
+    return _default_registry
+
+
+def reset_default_registry() -> None:
+    """Forget devices registered with :func:`aolab.register_device`."""
+    global _default_registry
+    _default_registry = None
+
+
+def make_context(opts=None, options=None, caller_base=None) -> Context:
+    """The context a resolution runs with: *opts* (a context, a plain mapping
+    of services and options, or None) with the keyword *options* as
+    overrides; the :func:`default_registry` when none is named, and, when
+    *opts* names no listener, the one of the innermost :func:`aolab.recording`
+    block; *caller_base*, the base a caller handed in.  A context with
+    nothing to add is used as it is: one is made per resolution, and passed
+    on to the resolutions nested in it.  (``aolab.resolver.make_opts`` is
+    its earlier name.)"""
+    if type(opts) is Context:
+        if options or caller_base is not None:
+            changes = dict(options) if options else {}
+            if caller_base is not None:
+                changes["caller_base"] = caller_base
+            opts = opts.derive(**changes)
+        return opts if opts.registry is not None else opts.derive(registry=default_registry())
+    ctx = _new(Context)  # filled here rather than by __init__: this runs for every resolution
+    if opts:
+        _update(ctx, opts)
+    if options:
+        _update(ctx, options)
+    get = ctx.get
+    registry = get("registry")
+    if registry is None:
+        _set(ctx, "registry", registry := default_registry())
+    listener = get("listener", _ABSENT)
+    if listener is _ABSENT:
+        _set(ctx, "listener", listener := active_listener())
+    if caller_base is None:
+        caller_base = get("caller-base")
+    else:
+        _set(ctx, "caller-base", caller_base)
+    ctx.registry, ctx.store, ctx.listener, ctx.caller_base = (registry, get("store"), listener,
+                                                              caller_base)
+    _own_options(ctx, get("node"))
+    return ctx
+
+
+def made(values: dict) -> Context:
+    """A context holding the plain dict *values*, as they are (``Context(values)``, faster)."""
+    ctx = _new(Context)
+    _update(ctx, values)
+    _fill(ctx)
+    return ctx
+
+
+def _fill(ctx: Context) -> None:
+    """Set the slots of *ctx* from its mapping."""
+    get = ctx.get
+    ctx.registry, ctx.store, ctx.listener, ctx.caller_base = (get("registry"), get("store"),
+                                                              get("listener"), get("caller-base"))
+    _own_options(ctx, get("node"))
+
+
+def _own_options(ctx: Context, node) -> None:
+    """Look up the resolver's own options once (they are read at every step)."""
+    config = getattr(node, "config", None) if node is not None else None
+    if _OWN_OPTIONS.isdisjoint(ctx) and (not config or _OWN_OPTIONS.isdisjoint(config)):
+        ctx.max_depth, ctx.max_path_segments, ctx.hashpath = MAX_DEPTH, MAX_PATH_SEGMENTS, HASHPATH
+    else:
+        ctx.max_depth = ctx._lookup(config, _spellings("max-depth"), MAX_DEPTH)
+        ctx.max_path_segments = ctx._lookup(config, _spellings("max-path-segments"),
+                                            MAX_PATH_SEGMENTS)
+        ctx.hashpath = ctx._lookup(config, _spellings("hashpath"), HASHPATH)
+
+
 def _missing(service: str, device: str, why: str):
     from .errors import DeviceError
     return DeviceError(f"{device} {why}: resolve through an aolab.Node()"
@@ -215,4 +302,4 @@ def as_context(opts) -> Context:
         return opts
     if opts is None:
         return EMPTY
-    return Context(opts)
+    return made(dict(opts))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import weakref
 
 from . import resolver as _resolve
-from .context import Context
+from .context import Context, as_context, made
 from .errors import AolabError, ResolutionError, StoreError
 from .store import DiskStore, MemoryStore, StoreChain
 from .trace import Trace
@@ -185,13 +185,17 @@ class Node:
         >>> ctx.store is lab.store, ctx.option("max_passes"), ctx.option("process-snapshot-lag")
         (True, 5, 0)
         """
+        return made(self._services(overrides))
+
+    def _services(self, overrides: dict) -> dict:
+        """The mapping this node's contexts are made from: its services, then *overrides*."""
         services = {"registry": self.registry, "store": self.store, "node": self,
                     "listener": self.trace if self.recording else None}
         if self.wallet is not None:
             services["wallet"] = self.wallet
         if overrides:
             services.update(overrides)
-        return Context(services)
+        return services
 
     # -- resolving -----------------------------------------------------------
     def resolve(self, base, request=None, **opts):
@@ -210,7 +214,7 @@ class Node:
         """Like :meth:`resolve`, returning ``(status, value)``."""
         if request is None:
             base, request = None, base
-        options = self.opts(**opts)
+        options = self._services(opts)  # the resolver makes the context, once
         hooks = self.config.get("on") or {}
         request = _resolve.as_request(request)
         if request.get("commitments"):
@@ -224,8 +228,8 @@ class Node:
                 return "error", {"status": 400, "body": "the request's commitments do not verify"}
             # A signature vouches only for the keys it covers: act on those alone.
             request = signing.only_signed(request)
-            if options.signers is None:
-                options = options.derive(signers=found, signed_keys=signing.signed_keys(request))
+            if opts.get("signers") is None:  # the caller's own signers= stand
+                options.update(signers=found, **{"signed-keys": signing.signed_keys(request)})
         if hooks.get("request"):
             status, hooked = self._hook("request", hooks["request"], base, request, options)
             if status != "ok":
@@ -239,13 +243,15 @@ class Node:
             value = self.sign(value)
         return status, value
 
-    def _hook(self, name: str, hook: dict, base, request: dict, options: Context, body=None):
-        """Run an ``on/<name>`` hook message (dev_meta's pre/post-processing)."""
+    def _hook(self, name: str, hook: dict, base, request: dict, options, body=None):
+        """Run an ``on/<name>`` hook message (dev_meta's pre/post-processing) with
+        *options* (a context, or the mapping one is made from)."""
         messages = [base if base is not None else {}, request] if body is None else body
         hook_request = {"path": name, "request": request, "body": messages}
         # ``ctx.hook`` tells a device it runs as this node's hook (p4@1.0 and the ledger
         # act only then): a service of the context, which no message can set.
-        status, answer = _resolve.resolve_status(hook, hook_request, options.derive(hook=name))
+        status, answer = _resolve.resolve_status(hook, hook_request,
+                                                 as_context(options).derive(hook=name))
         if status != "ok":
             return status, answer
         if isinstance(answer, dict) and "body" in answer and body is not None:

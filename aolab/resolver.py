@@ -58,9 +58,9 @@ import functools
 import threading
 
 from . import ids
-from .context import MAX_DEPTH, Context, as_context
+from .context import (MAX_DEPTH, Context, as_context, default_registry,  # noqa: F401
+                      make_context, reset_default_registry)
 from .errors import AolabError, DeviceError, KeyNotFound, PathError, ResolutionError
-from .events import active_listener
 from .linking import (base_hashpath, caller_base, compressed_hashpath, forget_requests,  # noqa: F401
                       hashpath_alg,
                       holds_function, holds_result, request_part, result_hashpath, step_inputs,
@@ -73,22 +73,7 @@ from .registry import DEFAULT_DEVICE, Registry, arity_of
 
 STATUSES = frozenset(("ok", "error", "skip", "pass", "created", "failure"))
 
-_default_registry: Registry | None = None
 _local = threading.local()   # per thread: how deep steps nest
-
-
-def default_registry() -> Registry:
-    """The registry ``aolab.resolve`` uses when no node is given."""
-    global _default_registry
-    if _default_registry is None:
-        _default_registry = Registry()
-    return _default_registry
-
-
-def reset_default_registry() -> None:
-    """Forget devices registered with :func:`aolab.register_device`."""
-    global _default_registry
-    _default_registry = None
 
 
 def resolve(base, request, opts: Context | dict | None = None, **options):
@@ -113,11 +98,11 @@ def resolve_status(base, request, opts: Context | dict | None = None,
                    **options) -> tuple[str, object]:
     """Like :func:`resolve`, but return ``(status, value)`` instead of raising
     on a non-``ok`` status (errors raised by devices still propagate)."""
-    opts = make_context(opts, options)
+    # A base from outside: what it claims is checked before it is used (linking.caller_base).
+    from_caller = isinstance(base, dict) and "priv" in base and getattr(_local, "depth", 0) == 0
+    opts = make_context(opts, options, base if from_caller else None)
     request = as_request(request)
     parts = check_path_length(path_parts(request.get("path")), request, opts)
-    if isinstance(base, dict) and "priv" in base and getattr(_local, "depth", 0) == 0:
-        opts = opts.derive(caller_base=base)  # from outside: what it claims is checked before use
     try:
         return walk_path(base, request, parts, opts)
     finally:
@@ -159,26 +144,6 @@ def check_path_length(parts, request, opts) -> list:
         raise PathError(f"request path names {len(parts):,} keys; this node resolves at most "
                         f"{limit:,} in one request (max_path_segments)", key="path")
     return parts
-
-
-def make_context(opts=None, options=None) -> Context:
-    """The :class:`~aolab.context.Context` a resolution runs with: *opts* (a
-    context, a plain mapping of services and options, or None) with the
-    keyword *options* as overrides; the default registry when none is named,
-    and, when *opts* names no listener, the one of the innermost
-    :func:`aolab.recording` block.  A context with no *options* is used as it is."""
-    if type(opts) is Context:
-        if options:
-            opts = opts.derive(**options)
-        return opts if opts.registry is not None else opts.derive(registry=default_registry())
-    merged = dict(opts) if opts else {}
-    if options:
-        merged.update(options)
-    if merged.get("registry") is None:
-        merged["registry"] = default_registry()
-    if "listener" not in merged:
-        merged["listener"] = active_listener()
-    return Context(merged)
 
 
 #: The name of :func:`make_context` in earlier aolab.

@@ -20,6 +20,7 @@ import hashlib
 from .codecs import httpsig
 from .codecs.base64url import b64url
 from .codecs.structured import sf_binary, sf_string
+from .context import as_context
 from .errors import CommitmentError
 from .wallet import from_keyid
 
@@ -99,17 +100,18 @@ def signers(message, opts=None, covering=()) -> list:
     Inside a node, a signed request is checked once, before its path is split
     into steps (a step's ``path`` is no longer the one signed); a step message
     that carries the request's commitments then has the signers the node
-    verified (the ``signers`` option) and the keys each one signed
-    (``signed-keys``).
+    verified (``ctx.signers`` of the context *opts*) and the keys each one
+    signed (``ctx.signed_keys``).
     """
     if not isinstance(message, dict):
         return []
     wanted = set(covering)
-    if opts and opts.get("signers") is not None and message.get("commitments"):
+    ctx = as_context(opts)
+    if ctx.signers is not None and message.get("commitments"):
         verified = [c.get("committer") for c in message["commitments"].values() if isinstance(c, dict)]
-        if sorted(a for a in verified if a) == sorted(opts["signers"]):
-            signed_keys = opts.get("signed-keys") or {}
-            return sorted(a for a in opts["signers"]
+        if sorted(a for a in verified if a) == sorted(ctx.signers):
+            signed_keys = ctx.signed_keys or {}
+            return sorted(a for a in ctx.signers
                           if not wanted or wanted <= set(signed_keys.get(a, ())))
     found = []
     for cid, commitment in httpsig.verified_commitments(message).items():

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from aolab.codecs import ans104
 from aolab.errors import DeviceError, EncodingError
-from aolab.resolver import node_option
+from aolab.context import as_context
 
 NAME = "ans104@1.0"
 
@@ -66,9 +66,10 @@ def deserialize(base, request):
 
 def commit(base, request, opts):
     """The message signed by the node's wallet."""
-    wallet = (opts or {}).get("wallet")
+    ctx = as_context(opts)
+    wallet = ctx.wallet
     if wallet is None:
-        node_option(opts, "node", NAME, "signs with a node's wallet")
+        ctx.node_for(NAME, "signs with a node's wallet")
         raise DeviceError(f"{NAME}: this node has no wallet to sign with (operator_key=...)",
                           device=NAME)
     return ans104.sign(_subject(base, request), wallet)

@@ -25,7 +25,7 @@ Reference: HyperBEAM ``src/dev_cache.erl`` (``read/3``) and
 from __future__ import annotations
 
 from aolab.errors import StoreError
-from aolab.resolver import node_option
+from aolab.context import as_context
 
 NAME = "cache@1.0"
 
@@ -40,7 +40,7 @@ def read(base, request, opts):
     if not isinstance(target, str) or not target:
         return "error", {"status": 400, "body": "cache@1.0 read needs a 'target': the ID, "
                                                 "hashpath or store key to read"}
-    store = node_option(opts, "store", NAME, "reads the node's store")
+    store = as_context(opts).store_for(NAME, "reads the node's store")
     try:
         return store.read(target)
     except StoreError:

@@ -73,6 +73,7 @@ import threading
 from aolab import ids
 from aolab.errors import DeviceError, MessageError
 from aolab.llm_model import model_id
+from aolab.context import as_context
 from aolab.resolver import resolve_status
 
 NAME = "inference@1.0"
@@ -176,8 +177,7 @@ def generation_request(kind: str, request: dict, opts) -> dict:
         stated["prompt"] = _prompt(request)
     else:
         stated["messages"] = _messages(request)
-    limit = _int((opts.get("node").config if opts.get("node") else {}).get("inference-max-tokens",
-                                                                           MAX_TOKENS), "limit")
+    limit = _int(as_context(opts).option("inference-max-tokens", MAX_TOKENS), "limit")
     stated["max_tokens"] = _bounded_int(request, "max_tokens", 1, limit,
                                         f"the node's limit inference-max-tokens ({limit})")
     stated["temperature"] = _bounded_float(request, "temperature", 0.0, 100.0)
@@ -191,8 +191,9 @@ def generation_request(kind: str, request: dict, opts) -> dict:
 def _generate(kind: str, request: dict, opts):
     stated = generation_request(kind, request, opts)
     settings = node_settings(opts)
-    if opts.get("store") is not None:
-        opts["store"].write(stated)  # so a receipt's request-id can be looked up, and compared
+    store = as_context(opts).store
+    if store is not None:
+        store.write(stated)  # so a receipt's request-id can be looked up, and compared
     llm = loaded_model(_models(opts)[stated["model"]], stated["model"], settings)
     with llm.lock:
         llm.model.reset()  # no prompt prefix reused from an earlier request: each one from scratch
@@ -350,8 +351,7 @@ atexit.register(unload_models)  # llama.cpp's objects closed while Python can st
 
 def node_settings(opts) -> dict:
     """How this node runs models: :data:`SETTINGS` updated by its ``inference-settings``."""
-    node = (opts or {}).get("node")
-    configured = (node.config.get("inference-settings") if node is not None else None) or {}
+    configured = as_context(opts).option("inference-settings") or {}
     unknown = sorted(set(configured) - set(SETTINGS))
     if unknown:
         raise DeviceError(f"{NAME}: node config inference-settings has unknown keys {unknown} "
@@ -382,15 +382,13 @@ def _system_info(llama_cpp) -> str:
 
 
 def _models(opts) -> dict:
-    node = (opts or {}).get("node")
-    if node is None:
-        raise DeviceError(f"{NAME} runs models registered on a node: resolve through an "
-                          "aolab.Node() and add_model(node, path)", key="model", device=NAME)
-    return dict(node.config.get("inference-models") or {})
+    ctx = as_context(opts)
+    ctx.node_for(NAME, "runs models registered on a node (add_model(node, path))")
+    return dict(ctx.option("inference-models") or {})
 
 
 def _node_name(opts) -> str:
-    node = (opts or {}).get("node")
+    node = as_context(opts).node
     return node.name if node is not None else "node"
 
 

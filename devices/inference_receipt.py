@@ -61,6 +61,7 @@ from __future__ import annotations
 
 from aolab import ids
 from aolab.errors import AolabError, MessageError, StoreError
+from aolab.context import as_context
 from aolab.resolver import resolve_status
 
 NAME = "inference_receipt@1.0"
@@ -135,7 +136,7 @@ def publish(base, request, opts):
 
 def _gateway_store(opts):
     """The first store of the node's chain that publishes (a GatewayStore with a wallet)."""
-    store = (opts or {}).get("store")
+    store = as_context(opts).store
     for candidate in getattr(store, "stores", [store]):
         if callable(getattr(candidate, "publish", None)) and \
                 getattr(candidate, "wallet", None) is not None:
@@ -180,9 +181,10 @@ def _original(request_id, opts):
     """The request stored under *request_id*, here or on the node's network."""
     if not (isinstance(request_id, str) and ids.is_id(request_id)):
         return None
-    node = (opts or {}).get("node")
+    ctx = as_context(opts)
+    node, store = ctx.node, ctx.store
     for fetch in ([node.fetch, lambda key: node.network.fetch(key, exclude=node)] if node else
-                  [opts["store"].read] if (opts or {}).get("store") else []):
+                  [store.read] if store is not None else []):
         try:
             found = fetch(request_id)
         except StoreError:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from aolab import ids, signing
 from aolab.codecs import httpsig
+from aolab.context import as_context
 from aolab.errors import KeyNotFound, MessageError
 from aolab.message import UNSET, deep_merge, get_key, is_private, normalize_key, public_keys
 
@@ -129,7 +130,7 @@ def commit(base, request, opts=None):
     """The message with a commitment added: signed (rsa-pss-sha512) by the
     node's wallet when it has one, else hmac-sha256; ``type: unsigned``
     asks for hmac."""
-    wallet = (opts or {}).get("wallet")
+    wallet = as_context(opts).wallet
     if wallet is not None and request.get("type", "signed") != "unsigned":
         return signing.sign(_target(base, request), wallet)
     return httpsig.commit(_target(base, request))

@@ -25,7 +25,7 @@ Reference: HyperBEAM src/dev_meta.erl at b2743e4a.
 """
 from __future__ import annotations
 
-from aolab.resolver import node_option
+from aolab.context import as_context
 from aolab.signing import signers
 
 NAME = "meta@1.0"
@@ -49,7 +49,7 @@ def _build(base, request, opts):
 
 
 def _node(opts):
-    return node_option(opts, "node", NAME, "answers for a node")
+    return as_context(opts).node_for(NAME, "answers for a node")
 
 
 def _info(base, request, opts):

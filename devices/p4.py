@@ -30,6 +30,7 @@ Reference: HyperBEAM src/dev_p4.erl at b2743e4a.
 """
 from __future__ import annotations
 
+from aolab.context import as_context
 from aolab.signing import signers
 from aolab.errors import AolabError
 from aolab.path import parse_segment, path_parts
@@ -38,8 +39,6 @@ from aolab.resolver import resolve_status
 NAME = "p4@1.0"
 #: Requests that are never charged: ``device -> keys`` of a two-segment path ``/~device/key``.
 NON_CHARGEABLE = {"meta@1.0": ("info", "build"), "p4@1.0": ("balance",)}
-#: The option a node sets while it runs a hook (see aolab.Node): which hook is running.
-HOOK_OPTION = "node-hook"
 
 
 def info():
@@ -53,7 +52,7 @@ def _not_a_hook(key):
 
 def request(state, hook_request, opts):
     """Decide, before it runs, whether the request may run."""
-    if (opts or {}).get(HOOK_OPTION) != "request":
+    if as_context(opts).hook != "request":
         return _not_a_hook("request")
     body, target = hook_request.get("body"), hook_request.get("request")
     priced = _price(state, "pre", target, body, opts)
@@ -80,7 +79,7 @@ def request(state, hook_request, opts):
 
 def response(state, hook_request, opts):
     """After the request ran: debit its price."""
-    if (opts or {}).get(HOOK_OPTION) != "response":
+    if as_context(opts).hook != "response":
         return _not_a_hook("response")
     body, target = hook_request.get("body"), hook_request.get("request")
     priced = _price(state, "post", target, body, opts)

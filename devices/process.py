@@ -60,7 +60,8 @@ from __future__ import annotations
 
 from aolab import id_memo, ids
 from aolab.errors import DeviceError, KeyNotFound, StoreError
-from aolab.resolver import answers, node_option, resolve_status
+from aolab.context import as_context
+from aolab.resolver import answers, resolve_status
 from devices import process_worker
 
 NAME = "process@1.0"
@@ -303,7 +304,7 @@ def _normalized(state: dict, opts):
     """A stored state made live: the execution device's ``normalize`` (which
     restores a ``snapshot``), without the snapshot."""
     status, restored = run_as("execution", state, {"path": "normalize"},
-                              {**opts, "hashpath": "ignore"}, missing_ok=True)
+                              as_context(opts).derive(hashpath="ignore"), missing_ok=True)
     if status == "ok" and isinstance(restored, dict):
         restored = {k: v for k, v in restored.items() if k != "snapshot"}
     return status, restored
@@ -343,8 +344,8 @@ def take_snapshot(state: dict, opts, mode: str = "now"):
     request = {"path": "snapshot", "mode": "map"}
     if mode != "now":
         request["snapshot-mode"] = mode
-    status, snapshot = run_as("execution", state, request, {**opts, "hashpath": "ignore"},
-                              missing_ok=True)
+    status, snapshot = run_as("execution", state, request,
+                              as_context(opts).derive(hashpath="ignore"), missing_ok=True)
     if status != "ok" or snapshot is state or not isinstance(snapshot, dict):
         return None
     return {k: v for k, v in snapshot.items() if k != "priv"} or None
@@ -361,7 +362,7 @@ def _any_device_snapshots(state: dict, opts) -> bool:
     device = state.get("execution-device")
     if device is None:
         return True  # run_as(missing_ok) asks the device itself
-    stack_of = opts["registry"].load(device).function("device-stack")
+    stack_of = as_context(opts).registry.load(device).function("device-stack")
     if stack_of is None:
         return answers({**state, "device": device}, "snapshot", opts)
     try:
@@ -466,16 +467,18 @@ def _latest_known(base, request, opts):
 
 def _cache_frequency(state: dict, opts) -> int:
     """Snapshot every N-th slot: the process's ``cache-frequency``, else the
-    node option ``process_cache_frequency``, else 1 (HyperBEAM's default)."""
-    value = state.get("cache-frequency", (opts or {}).get("process_cache_frequency", 1))
+    option ``process-cache-frequency`` (``process_cache_frequency=`` to a
+    resolve, or the node message's), else 1 (HyperBEAM's default)."""
+    value = state.get("cache-frequency", as_context(opts).option("process-cache-frequency", 1))
     return max(1, _int(value, "cache-frequency"))
 
 
 def _snapshot_lag(opts) -> int:
     """Slots a process may run past its last written snapshot before one is
-    written at its next ``cache-frequency`` slot (node option
-    ``process_snapshot_lag``; 0 writes every one)."""
-    return max(0, _int((opts or {}).get("process_snapshot_lag", DEFAULT_SNAPSHOT_LAG),
+    written at its next ``cache-frequency`` slot (the option
+    ``process-snapshot-lag``, ``process_snapshot_lag=`` to a resolve or the
+    node message's; 0 writes every one)."""
+    return max(0, _int(as_context(opts).option("process-snapshot-lag", DEFAULT_SNAPSHOT_LAG),
                        "process_snapshot_lag"))
 
 
@@ -498,7 +501,7 @@ def _key(process_id: str, rest: str) -> str:
 
 
 def _store(opts):
-    return node_option(opts, "store", NAME, "keeps its states in a node's store")
+    return as_context(opts).store_for(NAME, "keeps its states in a node's store")
 
 
 def _as_message(value) -> dict:

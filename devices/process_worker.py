@@ -39,6 +39,8 @@ import threading
 import weakref
 from collections import OrderedDict
 
+from aolab.context import as_context
+
 #: Processes kept live per node (each may hold a WebAssembly instance).
 MAX_LIVE = 16
 
@@ -123,4 +125,5 @@ def stop_all(opts) -> None:
 
 
 def _owner(opts):
-    return (opts or {}).get("node") or (opts or {}).get("store")
+    ctx = as_context(opts)
+    return ctx.node or ctx.store

@@ -66,7 +66,7 @@ from aolab import id_memo, ids, signing
 from aolab.codecs import httpsig
 from aolab.errors import DeviceError, EncodingError, StoreError
 from aolab.path import path_parts
-from aolab.resolver import node_option
+from aolab.context import as_context
 
 NAME = "scheduler@1.0"
 MAX_ASSIGNMENT_QUERY_LEN = 1000
@@ -118,7 +118,7 @@ def status(base, request, opts):
     answer = {"variant": "ao.N.1", "processes": processes,
               "slots": {pid: latest(store, pid)[0] for pid in processes},
               "cache-control": "no-store"}
-    wallet = (opts or {}).get("wallet")
+    wallet = as_context(opts).wallet
     if wallet is not None:
         answer["address"] = wallet.address
     return answer
@@ -284,7 +284,7 @@ def _get_schedule(base, request, opts):
 def _remote_assignment(process_id: str, slot_number: int, opts):
     """The assignment from another node of the network (kept here once fetched),
     as HyperBEAM asks a process's remote scheduler; None when no node has it."""
-    node = (opts or {}).get("node")
+    node = as_context(opts).node
     network = getattr(node, "network", None)
     if network is None:
         return None
@@ -327,7 +327,7 @@ def _key(process_id: str, rest: str) -> str:
 
 
 def _store(opts):
-    return node_option(opts, "store", NAME, "keeps schedules in a node's store")
+    return as_context(opts).store_for(NAME, "keeps schedules in a node's store")
 
 
 def _as_list(assignments) -> list:

@@ -1,7 +1,7 @@
 """simple-pay@1.0: a per-message price and a ledger of balances.
 
 Both a pricing device and a ledger device in p4@1.0's sense.  The price of a
-request is ``simple-pay-price`` (node message, default 1) for every message
+request is the option ``simple-pay-price`` (the node message's, default 1) for every message
 the request stands for (its base and each path step, as
 :func:`aolab.singleton.parse` splits it); the operator pays nothing.  The
 ledger is ``address -> balance``: it opens with the node message's
@@ -34,7 +34,7 @@ from __future__ import annotations
 from aolab import singleton
 from aolab.signing import signers
 from aolab.errors import DeviceError, StoreError
-from aolab.resolver import node_option
+from aolab.context import as_context
 
 NAME = "simple-pay@1.0"
 #: The keys a top-up acts on: the operator's signature must cover those present.
@@ -51,13 +51,13 @@ def estimate(base, request, opts):
     target = request.get("request")
     if _is_operator(target, node, opts):
         return 0
-    return len(_messages(target, request)) * int(node.config.get("simple-pay-price", 1))
+    return len(_messages(target, request)) * int(as_context(opts).option("simple-pay-price", 1))
 
 
 def debit(base, request, opts):
     """Charge ``quantity`` to the signer of ``request`` (the node's response hook only)."""
     node = _node(opts)
-    if (opts or {}).get("node-hook") != "response":
+    if as_context(opts).hook != "response":
         return "error", {"status": 403, "body": "simple-pay@1.0 debits only from the node's "
                                                 "on/response hook"}
     price = request.get("quantity", 0)
@@ -147,4 +147,4 @@ def _messages(target, request) -> list:
 
 
 def _node(opts):
-    return node_option(opts, "node", NAME, "keeps its ledger in a node")
+    return as_context(opts).node_for(NAME, "keeps its ledger in a node")

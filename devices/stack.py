@@ -53,6 +53,7 @@ from __future__ import annotations
 from aolab import hashpaths as hp
 from aolab.errors import AolabError, DeviceError, KeyNotFound
 from aolab.message import UNSET, get_key, normalize_key
+from aolab.context import as_context
 from aolab.resolver import answers, resolve_status
 
 NAME = "stack@1.0"
@@ -103,7 +104,7 @@ def device_stack(base, opts=None) -> dict:
     if not isinstance(stack, (list, tuple, dict)):
         raise DeviceError(f"stack@1.0: 'device-stack' must be a list or a message, not "
                           f"{type(stack).__name__}", key="device-stack", device=NAME)
-    limit = (opts or {}).get("max_stack_devices", DEFAULT_MAX_DEVICES)
+    limit = as_context(opts).option("max-stack-devices", DEFAULT_MAX_DEVICES)
     if len(stack) > limit:
         raise DeviceError(f"stack@1.0: 'device-stack' holds {len(stack):,} devices; this node "
                           f"runs stacks of at most {limit:,} (max_stack_devices)",
@@ -274,13 +275,13 @@ def _option(base, request, opts, key, default):
     for source in (request, base):
         if isinstance(source, dict) and key in source:
             return source[key]
-    return (opts or {}).get(key.replace("-", "_"), default)
+    return as_context(opts).option(key, default)
 
 
 def _max_passes(state, request, opts) -> int:
     """The node's ``max_passes`` cap, lowered by the request's or base's
     ``max-passes`` when that is smaller (a message never raises it)."""
-    cap = (opts or {}).get("max_passes", DEFAULT_MAX_PASSES)
+    cap = as_context(opts).option("max-passes", DEFAULT_MAX_PASSES)
     asked = next((source["max-passes"] for source in (request, state)
                   if isinstance(source, dict) and "max-passes" in source), None)
     if asked is None:

@@ -47,8 +47,9 @@ An import nobody answers returns 0 and is listed in
 ``results/<prefix>/undefined-calls``; Emscripten's ``env.invoke_*`` call
 through the module's function table.
 
-Limits belong to the node: its options ``wasm_fuel`` (instructions per call,
-deterministic; default 10**9), ``wasm_deadline`` (seconds of wall clock per
+Limits belong to the node: its options (``ctx.option``: a keyword of the
+resolve, ``wasm_fuel=...``, else the node message's ``wasm-fuel``) ``wasm_fuel``
+(instructions per call, deterministic; default 10**9), ``wasm_deadline`` (seconds of wall clock per
 call, a backstop; default 30), ``wasm_memory_limit`` (bytes, shared by all the
 instance's memories; default 1 GiB), ``wasm_memories`` (1),
 ``wasm_table_elements`` (2**20, over all tables), ``wasm_tables`` (4),
@@ -84,6 +85,7 @@ from __future__ import annotations
 
 from aolab import ids
 from aolab import wasm_runtime as runtime
+from aolab.context import as_context
 from aolab.errors import DeviceError, StoreError
 from aolab.resolver import answers, resolve_status
 from aolab.wasm_runtime import WasmError
@@ -160,7 +162,7 @@ def snapshot(base, request, opts):
         raise DeviceError(f"{NAME}: 'snapshot-mode' is now, checkpoint or pending; got {mode!r}",
                           key="snapshot-mode", device=NAME)
     taken = instance.snapshot() if mode == "now" else instance.write_snapshot()
-    store = (opts or {}).get("store")
+    store = as_context(opts).store
     if store is not None:  # the next snapshot may be a delta on this one: keep it by its ID
         instance.remember_snapshot_id(store.write(taken))
     return taken
@@ -181,7 +183,7 @@ def normalize(base, request, opts):
                           "from (run 'init', or load a state stored with its snapshot)",
                           key="normalize", device=NAME)
     started = init({k: v for k, v in base.items() if k not in ("snapshot", "pass")}, request, opts)
-    store = (opts or {}).get("store")
+    store = as_context(opts).store
     try:
         runtime.instance_of(started, prefix).restore(saved, load=store.read if store else None)
     except runtime.WasmError as exc:
@@ -205,7 +207,7 @@ def _import(state, prefix, module, func, args, signature, opts):
         request = {"path": func, "module": module, "func": func, "args": args,
                    "func-sig": signature}
         status, answer = resolve_status({**library, "state": state}, request,
-                                        {**opts, "hashpath": "ignore"})
+                                        as_context(opts).derive(hashpath="ignore"))
         if status != "ok" or not isinstance(answer, dict):
             raise WasmError(f"import {module}.{func} answered {status}: {answer!r}", kind="import")
         return answer.get("results", []), answer.get("state", state)
@@ -233,7 +235,7 @@ def _image(base, opts) -> bytes:
         raise DeviceError(f"{NAME}: no image found in {where!r}, 'image' or 'body'", key="image",
                           device=NAME)
     if isinstance(found, str) and ids.is_id(found):
-        store = (opts or {}).get("store")
+        store = as_context(opts).store
         try:
             found = store.read(found) if store is not None else None
         except StoreError:
@@ -279,12 +281,13 @@ _DEFAULTS = {"fuel": runtime.DEFAULT_FUEL, "deadline": runtime.DEFAULT_DEADLINE,
 
 
 def _limit(base, opts, name):
-    """The limit *name* for this call: the node's cap (its option
-    ``wasm_<name>``, else the default), lowered by the base's ``wasm-<name>``
-    when that is smaller.  A message never raises a cap: a larger value, or
-    ``none``, leaves it.  Only a node option of None lifts fuel or deadline."""
+    """The limit *name* for this call: the node's cap (the option
+    ``wasm-<name>``, e.g. ``wasm_fuel=`` or the node message's ``wasm-fuel``,
+    else the default), lowered by the base's ``wasm-<name>`` when that is
+    smaller.  A message never raises a cap: a larger value, or ``none``,
+    leaves it.  Only an option of None lifts fuel or deadline."""
     option = f"wasm_{name.replace('-', '_')}"
-    cap = (opts or {}).get(option, _DEFAULTS[name])
+    cap = as_context(opts).option(option, _DEFAULTS[name])
     if cap is None and name not in ("fuel", "deadline"):
         cap = _DEFAULTS[name]
     cap = None if cap is None else _number(cap, name, f"the node option {option!r}")
