@@ -83,8 +83,8 @@ SERVICES = {"registry": "registry", "store": "store", "node": "node", "listener"
 _SERVICE_OF_KEY = {**{key: attr for attr, key in SERVICES.items()},
                    **{attr: attr for attr in SERVICES}}
 #: Every spelling of the resolver's own options (looked up when a context is made).
-_OWN_OPTIONS = frozenset(("max-depth", "max_depth", "max-path-segments", "max_path_segments",
-                          "hashpath"))
+RESOLVER_OPTIONS = _OWN_OPTIONS = frozenset(("max-depth", "max_depth", "max-path-segments",
+                                             "max_path_segments", "hashpath"))
 _ABSENT = object()
 
 
@@ -95,7 +95,7 @@ def option_name(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _spellings(name: str) -> tuple:
+def option_spellings(name: str) -> tuple:
     """The keys an option may be written under: hyphenated, and as a Python keyword."""
     canonical = option_name(name)
     keyword = canonical.replace("-", "_")
@@ -141,7 +141,7 @@ class Context(dict):
         configuration, else *default* (the name normalised, see the module doc)."""
         node = self.node
         return self._lookup(getattr(node, "config", None) if node is not None else None,
-                            _spellings(name), default)
+                            option_spellings(name), default)
 
     def _lookup(self, config, spellings: tuple, default):
         for key in spellings:
@@ -165,7 +165,7 @@ class Context(dict):
             if service is not None:
                 name = SERVICES[service]
             else:
-                for spelling in _spellings(name):
+                for spelling in option_spellings(name):
                     values.pop(spelling, None)
             values[name] = value
         return made(values)
@@ -242,7 +242,7 @@ def make_context(opts=None, options=None, caller_base=None) -> Context:
     get = ctx.get
     registry = get("registry")
     if registry is None:
-        _set(ctx, "registry", registry := default_registry())
+        _set(ctx, "registry", registry := _default_registry or default_registry())
     listener = get("listener", _ABSENT)
     if listener is _ABSENT:
         _set(ctx, "listener", listener := active_listener())
@@ -252,7 +252,10 @@ def make_context(opts=None, options=None, caller_base=None) -> Context:
         _set(ctx, "caller-base", caller_base)
     ctx.registry, ctx.store, ctx.listener, ctx.caller_base = (registry, get("store"), listener,
                                                               caller_base)
-    _own_options(ctx, get("node"))
+    if _OWN_OPTIONS.isdisjoint(ctx):  # a Node's mapping carries those its configuration sets
+        ctx.max_depth, ctx.max_path_segments, ctx.hashpath = MAX_DEPTH, MAX_PATH_SEGMENTS, HASHPATH
+    else:
+        _own_options(ctx, get("node"))
     return ctx
 
 
@@ -278,10 +281,10 @@ def _own_options(ctx: Context, node) -> None:
     if _OWN_OPTIONS.isdisjoint(ctx) and (not config or _OWN_OPTIONS.isdisjoint(config)):
         ctx.max_depth, ctx.max_path_segments, ctx.hashpath = MAX_DEPTH, MAX_PATH_SEGMENTS, HASHPATH
     else:
-        ctx.max_depth = ctx._lookup(config, _spellings("max-depth"), MAX_DEPTH)
-        ctx.max_path_segments = ctx._lookup(config, _spellings("max-path-segments"),
+        ctx.max_depth = ctx._lookup(config, option_spellings("max-depth"), MAX_DEPTH)
+        ctx.max_path_segments = ctx._lookup(config, option_spellings("max-path-segments"),
                                             MAX_PATH_SEGMENTS)
-        ctx.hashpath = ctx._lookup(config, _spellings("hashpath"), HASHPATH)
+        ctx.hashpath = ctx._lookup(config, option_spellings("hashpath"), HASHPATH)
 
 
 def _missing(service: str, device: str, why: str):

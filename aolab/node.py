@@ -22,7 +22,7 @@ from __future__ import annotations
 import weakref
 
 from . import resolver as _resolve
-from .context import Context, as_context, made
+from .context import RESOLVER_OPTIONS, Context, as_context, made, option_spellings
 from .errors import AolabError, ResolutionError, StoreError
 from .store import DiskStore, MemoryStore, StoreChain
 from .trace import Trace
@@ -161,6 +161,9 @@ class Node:
         if allowed is not None:
             self.registry.allowed = {str(n).lower() for n in allowed}
         self.config = new
+        # The options the resolver reads at every step, as this configuration sets them:
+        # every context of this node carries them (so none looks them up per resolution).
+        self._resolver_options = {k: v for k, v in new.items() if k in RESOLVER_OPTIONS}
         self.history.append(values)
         return new
 
@@ -193,6 +196,11 @@ class Node:
                     "listener": self.trace if self.recording else None}
         if self.wallet is not None:
             services["wallet"] = self.wallet
+        if self._resolver_options:
+            services.update(self._resolver_options)
+            for key in RESOLVER_OPTIONS.intersection(overrides or ()):
+                for spelling in option_spellings(key):  # the caller's override wins
+                    services.pop(spelling, None)
         if overrides:
             services.update(overrides)
         return services
