@@ -78,6 +78,21 @@ The result is a message with a hashpath, so it can be the base of the next compu
     ("code", """first = lab.resolve(calc, {"path": "calculate", "operation": "add", "operand1": "2", "operand2": "3"})
 aolab.hashpath(first).split("/")[1] == aolab.id({"path": "calculate", "operation": "add",
                                                   "operand1": "2", "operand2": "3"})"""),
+    ("md", """## What a handler is given: the context
+A handler may take a third argument, the *context* (HyperBEAM calls it `Opts`). It holds what
+the node lends the device: `ctx.store`, `ctx.node`, `ctx.wallet`, `ctx.registry` (None when
+absent), and one way to read an option, `ctx.option(name, default)`: the keyword options of
+this resolve first, then the node's configuration, then the default (`greeting_text` and
+`greeting-text` are one name). A device that keeps state puts it in `ctx.store`, not in the
+node's configuration. The context does not change: `ctx.derive(...)` makes a changed copy,
+and a handler that resolves further passes its context on."""),
+    ("code", """def greet(base, request, ctx):
+    return f"{ctx.option('greeting-text', 'hello')} from node {ctx.node.name}"
+
+shop = aolab.Node(name="shop", config={"greeting-text": "welcome"},
+                  devices={"greeter@1.0": {"greet": greet}})
+[shop.resolve({"device": "greeter@1.0"}, "greet"),
+ shop.resolve({"device": "greeter@1.0"}, "greet", greeting_text="hi")]"""),
     ("md", """## The shipped calculator@1.0 is the same device
 `devices/calculator.py` holds this code as a module: a docstring that teaches, `NAME`, `info`
 and one function per key; one row in `devices/__init__.py` makes it `calculator@1.0` on every
