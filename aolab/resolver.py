@@ -3,7 +3,8 @@
 ``resolve(base, request)`` finds the key named by the request's ``path``, finds
 the device named by the base's ``device`` key (``message@1.0`` when absent),
 finds that device's handler for the key and calls it with
-``(base, request, opts)`` (or fewer arguments, as the handler accepts).  A
+``(base, request, ctx)`` (or fewer arguments, as the handler accepts), *ctx*
+being the resolution's :class:`~aolab.context.Context` (services and options).  A
 multi-part path ``a/b/c`` is resolved one key after another, each result the
 base of the next step.  A result that is a message carries its hashpath in
 ``priv/hashpath``.
@@ -14,7 +15,7 @@ The stages, as ``hb_ao:resolve_stage/4`` numbers them (each a function here):
    (a list base becomes a message numbered from 1);
 2. cache lookup: not modelled (aolab computes; a node's store is read by ID only);
 3. validation: :func:`check_path_length`, and :func:`enter` refuses a step
-   nested deeper than ``max_depth``;
+   nested deeper than ``ctx.max_depth`` (the option ``max-depth``);
 4. persistent-resolver lookup: not modelled (no executor processes);
 5. device lookup: :func:`device_lookup` (:func:`find_handler`, below);
 6. execution: :func:`execute` (a device's errors become aolab errors naming it);
@@ -32,7 +33,7 @@ The stages, as ``hb_ao:resolve_stage/4`` numbers them (each a function here):
 How a handler is found (``hb_ao:message_to_fun/3``):
 
 1. the device's ``info`` has a ``handler`` and the key is exported: call it
-   with the key first (``handler(key, base, request, opts)``); a handler given
+   with the key first (``handler(key, base, request, ctx)``); a handler given
    as ``{"func": f, "excludes": [...]}`` sends excluded keys to message@1.0;
 2. the device has a function named after the key (``set-path`` -> ``set_path``)
    and the key is exported: call it;
@@ -48,7 +49,7 @@ What a caller hands in is not trusted: a base's claimed ``priv/hashpath`` is
 kept only when the node's store holds that very message under it
 (:func:`caller_base`), and a one-part claim (another message's ID) is never
 taken where results are stored (:func:`base_hashpath`); a request path names
-at most ``max_path_segments`` keys.
+at most ``ctx.max_path_segments`` keys (the option ``max-path-segments``).
 
 Reference: HyperBEAM ``src/hb_ao.erl`` at b2743e4a.
 """
@@ -110,7 +111,7 @@ def resolve_status(base, request, opts: Context | dict | None = None,
             forget_requests()  # the outermost resolution ended: its requests may be freed
 
 
-def walk_path(base, request: dict, parts: list, opts: dict) -> tuple[str, object]:
+def walk_path(base, request: dict, parts: list, opts: Context) -> tuple[str, object]:
     """Stage 13: resolve each key of *parts* in turn, each result the next base."""
     current, status = base, "ok"
     single = len(parts) == 1
@@ -136,7 +137,7 @@ def walk_path(base, request: dict, parts: list, opts: dict) -> tuple[str, object
 
 
 def check_path_length(parts, request, opts) -> list:
-    """Stage 3 for a request: it has a path, of at most ``max_path_segments`` keys."""
+    """Stage 3 for a request: it has a path, of at most ``ctx.max_path_segments`` keys."""
     if parts is None:
         raise PathError(f"request {_preview(request)} has no 'path': nothing to resolve", key="path")
     limit = opts.max_path_segments
@@ -212,7 +213,7 @@ def find_handler(device, key: str, base, opts, registry: Registry):
     return find_handler(registry.load(DEFAULT_DEVICE), key, base, opts, registry)
 
 
-def answers(base, key: str, opts: dict) -> bool:
+def answers(base, key: str, opts: Context) -> bool:
     """True when *base*'s device has its own handler for *key*, False when only
     message@1.0's plain ``get`` would answer it (a key read from the message).
 
@@ -289,7 +290,7 @@ def normalize_base(base, key: str) -> dict:
     return base
 
 
-def device_lookup(base: dict, key: str, opts: dict):
+def device_lookup(base: dict, key: str, opts: Context):
     """Stage 5: ``(function, arity, takes_key, device)`` answering *key* on *base*."""
     registry = opts.registry
     device = registry.load(device_name(base))

@@ -29,8 +29,8 @@ Its ID (of the message as spawned) names it for ever.  Keys:
     (``snapshot-mode: checkpoint``) and its snapshot is owed: it is written
     under ``snapshot`` in that slot's stored state when the live state leaves
     the worker (:mod:`devices.process_worker`), or at once when the last one
-    written is ``process_snapshot_lag`` slots old (node option, default 64; 0
-    writes every one).  A device that takes no checkpoints answers with its
+    written is ``process-snapshot-lag`` slots old (an option: the node's, or
+    ``process_snapshot_lag=`` to a resolve; default 64; 0 writes every one).  A device that takes no checkpoints answers with its
     snapshot, which is stored at once.  A node that loads a stored state runs
     ``normalize`` on the execution device, which restores from the last
     snapshot written; the slots after it are replayed.

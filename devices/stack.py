@@ -20,10 +20,11 @@ Statuses a device may return in fold mode:
     start again from the first device with the state so far, ``pass``
     incremented (it is 1 on the first pass).  ``allow-multipass: false`` on the
     base makes ``pass`` end the stack like ``skip``; ``max-passes`` bounds the
-    passes: the node option ``max_passes`` (default 100) is the cap, which a
-    request or base may lower, never raise.
+    passes: the option ``max-passes`` (``ctx.option``: ``max_passes=`` to the
+    resolve, else the node's; default 100) is the cap, which a request or
+    base may lower, never raise.
 ``error`` (or any other)
-    ``error-strategy`` (request, base or node option; default ``throw``)
+    ``error-strategy`` (request, base or option; default ``throw``)
     decides: ``throw`` raises :class:`aolab.errors.DeviceError` naming the
     device; ``stop`` returns an ``error`` status with the details.
 
@@ -58,7 +59,7 @@ from aolab.resolver import answers, resolve_status
 
 NAME = "stack@1.0"
 DEFAULT_MAX_PASSES = 100
-#: The most devices a stack may hold (node option ``max_stack_devices``).
+#: The most devices a stack may hold (option ``max-stack-devices``, ``max_stack_devices=``).
 DEFAULT_MAX_DEVICES = 1_000
 #: Keys of a keyed ``device-stack`` that are not devices: AO-Core's core keys
 #: (HyperBEAM's AO_CORE_KEYS, :data:`aolab.hashpaths.CORE_KEYS`), and the stack
@@ -93,7 +94,7 @@ def router(key, base, request, opts):
 def device_stack(base, opts=None) -> dict:
     """The stack's devices as ``name -> device`` (a list is numbered from 1).
 
-    At most the node option ``max_stack_devices`` (default
+    At most the option ``max-stack-devices`` (default
     :data:`DEFAULT_MAX_DEVICES`) of them.
     """
     try:
