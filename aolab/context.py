@@ -199,7 +199,16 @@ class Context(dict):
         return f"Context({', '.join(shown)})"
 
 
-_new, _copy, _update, _set = dict.__new__, dict.copy, dict.update, dict.__setitem__
+class _Made(Context):
+    """A context made by :func:`make_context`, :func:`made` or ``derive``:
+    its mapping is copied by ``dict``'s own ``__init__`` (no Python call), and
+    its maker fills the slots."""
+
+    __slots__ = ()
+    __init__ = dict.__init__
+
+
+_copy = dict.copy
 _default_registry = None
 
 
@@ -227,42 +236,48 @@ def make_context(opts=None, options=None, caller_base=None) -> Context:
     nothing to add is used as it is: one is made per resolution, and passed
     on to the resolutions nested in it.  (``aolab.resolver.make_opts`` is
     its earlier name.)"""
-    if type(opts) is Context:
+    if isinstance(opts, Context):
         if options or caller_base is not None:
             changes = dict(options) if options else {}
             if caller_base is not None:
                 changes["caller_base"] = caller_base
             opts = opts.derive(**changes)
         return opts if opts.registry is not None else opts.derive(registry=default_registry())
-    ctx = _new(Context)  # filled here rather than by __init__: this runs for every resolution
+    # This runs for every resolution: the mapping is built as a plain dict, then copied once.
     if opts:
-        _update(ctx, opts)
-    if options:
-        _update(ctx, options)
-    get = ctx.get
-    registry = get("registry")
+        values = dict(opts)
+        if options:
+            values.update(options)
+    else:
+        values = dict(options) if options else {}
+    registry = values.get("registry")
     if registry is None:
-        _set(ctx, "registry", registry := _default_registry or default_registry())
-    listener = get("listener", _ABSENT)
-    if listener is _ABSENT:
-        _set(ctx, "listener", listener := active_listener())
+        registry = values["registry"] = _default_registry or default_registry()
+    if "listener" in values:
+        listener = values["listener"]
+    else:
+        listener = values["listener"] = active_listener()
     if caller_base is None:
-        caller_base = get("caller-base")
+        caller_base = values.get("caller-base")
     else:
-        _set(ctx, "caller-base", caller_base)
-    ctx.registry, ctx.store, ctx.listener, ctx.caller_base = (registry, get("store"), listener,
-                                                              caller_base)
-    if _OWN_OPTIONS.isdisjoint(ctx):  # a Node's mapping carries those its configuration sets
-        ctx.max_depth, ctx.max_path_segments, ctx.hashpath = MAX_DEPTH, MAX_PATH_SEGMENTS, HASHPATH
+        values["caller-base"] = caller_base
+    ctx = _Made(values)
+    ctx.registry = registry
+    ctx.store = values.get("store")
+    ctx.listener = listener
+    ctx.caller_base = caller_base
+    if _OWN_OPTIONS.isdisjoint(values):  # a Node's mapping carries those its configuration sets
+        ctx.max_depth = MAX_DEPTH
+        ctx.max_path_segments = MAX_PATH_SEGMENTS
+        ctx.hashpath = HASHPATH
     else:
-        _own_options(ctx, get("node"))
+        _own_options(ctx, values.get("node"))
     return ctx
 
 
 def made(values: dict) -> Context:
     """A context holding the plain dict *values*, as they are (``Context(values)``, faster)."""
-    ctx = _new(Context)
-    _update(ctx, values)
+    ctx = _Made(values)
     _fill(ctx)
     return ctx
 
@@ -270,8 +285,10 @@ def made(values: dict) -> Context:
 def _fill(ctx: Context) -> None:
     """Set the slots of *ctx* from its mapping."""
     get = ctx.get
-    ctx.registry, ctx.store, ctx.listener, ctx.caller_base = (get("registry"), get("store"),
-                                                              get("listener"), get("caller-base"))
+    ctx.registry = get("registry")
+    ctx.store = get("store")
+    ctx.listener = get("listener")
+    ctx.caller_base = get("caller-base")
     _own_options(ctx, get("node"))
 
 
@@ -301,7 +318,7 @@ def as_context(opts) -> Context:
     """*opts* as a :class:`Context`: a context as it is, a plain mapping (the
     form of earlier aolab) wrapped, None as :data:`EMPTY`.  No defaults are
     filled in (:func:`aolab.resolver.make_context` does that)."""
-    if type(opts) is Context:
+    if isinstance(opts, Context):
         return opts
     if opts is None:
         return EMPTY

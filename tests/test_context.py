@@ -77,7 +77,7 @@ def test_a_handler_gets_the_nodes_services_as_attributes():
     lab = aolab.Node(name="ctx-services", devices={"look@1.0": device})
     lab.resolve({"device": "look@1.0"}, "look")
     ctx = seen[0]
-    assert type(ctx) is Context
+    assert isinstance(ctx, Context)
     assert (ctx.registry, ctx.store, ctx.node, ctx.listener) == (lab.registry, lab.store, lab, lab.trace)
     assert ctx.wallet is None and ctx.signers is None and ctx.hook is None
 
@@ -162,5 +162,5 @@ def test_as_context_takes_a_context_a_mapping_or_none():
 def test_a_context_pickles_and_shows_its_services():
     ctx = Context({"max_passes": 2, "node-hook": "request"})
     again = pickle.loads(pickle.dumps(ctx))
-    assert type(again) is Context and again == ctx and again.hook == "request"
+    assert isinstance(again, Context) and again == ctx and again.hook == "request"
     assert repr(ctx) == "Context(hook='request', options={'max_passes': 2})"
