@@ -17,6 +17,7 @@ from . import data  # noqa: F401 - aolab.data.wasm(name): the WebAssembly fixtur
 from .hashpaths import hashpath_of, next_hashpath, verify_hashpath
 from .ids import human_id, is_id, native_id, short_id
 from .ids import id  # noqa: A004 - AO-Core's word
+from .context import Context
 from .message import UNSET, normalize_key
 from .node import Network, Node
 from .registry import Registry
@@ -66,7 +67,7 @@ def set(message, path_or_values, value=UNSET, **opts):  # noqa: A001 - AO-Core's
 
 
 __all__ = [
-    "DiskStore", "Gateway", "GatewayStore", "LmdbStore", "MemoryStore", "StoreChain", "Network", "Node", "RemoteNode", "connect", "dist", "Registry", "Trace", "UNSET", "errors", "get",
+    "Context", "DiskStore", "Gateway", "GatewayStore", "LmdbStore", "MemoryStore", "StoreChain", "Network", "Node", "RemoteNode", "connect", "dist", "Registry", "Trace", "UNSET", "errors", "get",
     "hashpath", "hashpath_of", "human_id", "id", "is_id", "native_id", "next_hashpath",
     "normalize_key", "recording", "register_device", "reset_default_registry", "resolve",
     "resolve_status", "set", "short_id", "singleton", "verify_branch", "verify_hashpath", "wallet",
