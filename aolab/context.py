@@ -37,7 +37,9 @@ the node's operator only: no message sets one (a device that lets a message
 ask for a limit only lowers the option, see stack@1.0's ``max-passes``).  The
 resolver's own options, read at every step, are looked up once when the
 context is made: :attr:`max_depth`, :attr:`max_path_segments` and
-:attr:`hashpath` (``update``: results are linked and stored; ``ignore``).
+:attr:`hashpath` (``update``: results are linked and stored; ``ignore``); a
+:class:`~aolab.node.Node` puts those its configuration sets into every
+context it makes, so :func:`make_context` need not read the configuration.
 
 A context is not changed once made: :meth:`derive` gives a changed copy
 (``ctx.derive(hashpath="ignore")``), so the same context can be passed on to
