@@ -126,6 +126,24 @@ class Step(_StepFields):
         """The worker a merged step ran on (None in a local trace)."""
         return None if self.origin is None else self.origin.worker
 
+    # -- equal when they describe the same step ---------------------------------
+    def _compared(self) -> tuple:
+        # a value's hashpath, derived or loaded, compares as the hashpath it is
+        return tuple.__getitem__(self, _BEFORE_LINKED) + (self.hashpath,) \
+            + tuple.__getitem__(self, _AFTER_LINKED)
+
+    def __eq__(self, other):
+        if isinstance(other, Step):
+            return self._compared() == other._compared()
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
     # -- read like a dict ------------------------------------------------------
     def __getitem__(self, name):
         if isinstance(name, str):
@@ -151,6 +169,9 @@ class Step(_StepFields):
 
 
 _KEYS = COLUMNS + ("kind", "error", "request_message") + RUN_COLUMNS
+_LINKED = _StepFields._fields.index("linked_hashpath")
+_BEFORE_LINKED = slice(0, _LINKED)
+_AFTER_LINKED = slice(_LINKED + 1, _StepFields._fields.index("hashpath_alg"))
 _NAMES = frozenset(_KEYS) | frozenset(_StepFields._fields) | {"hashpath"}
 
 
