@@ -43,6 +43,7 @@ HOOK_OPTION = "node-hook"
 
 
 def info():
+    """The device's info: its two hooks and ``balance``."""
     return {"exports": ["request", "response", "balance"]}
 
 

@@ -115,6 +115,7 @@ def escape_key(key: str) -> bytes:
 
 
 def unescape_key(raw: bytes) -> str:
+    """A key read from a header field name: ``%XX`` escapes decoded (the inverse of key escaping)."""
     return re.sub(rb"%([0-9a-fA-F]{2})", lambda m: bytes((int(m.group(1), 16),)), raw).decode("utf-8")
 
 
@@ -125,6 +126,7 @@ MAX_LIST_DEPTH = 32
 
 
 def as_binary(value, key=None) -> bytes:
+    """*value* as bytes: a str UTF-8 encoded, anything else as it is (an error names *key*)."""
     if not isinstance(value, str):
         return value
     try:
