@@ -487,6 +487,73 @@ def _short_path(path) -> str:
 
 # -- running it ----------------------------------------------------------------------
 
+class OneWriteTransport:
+    """A connection's transport whose writes within one turn of the event loop go
+    out as one: uvicorn writes an answer's head and its body separately, and on a
+    connection with ``TCP_NODELAY`` that is two packets (two sends, and two wake-ups
+    of the client, which reads the body after the head).  The writes are joined and
+    sent at the end of the turn (``call_soon``), before a close."""
+
+    __slots__ = ("_transport", "_loop", "_pending")
+
+    def __init__(self, transport, loop):
+        self._transport, self._loop, self._pending = transport, loop, None
+
+    def write(self, data) -> None:
+        if self._pending is None:
+            self._pending = [data]
+            self._loop.call_soon(self._flush)
+        else:
+            self._pending.append(data)
+
+    def writelines(self, lines) -> None:
+        for data in lines:
+            self.write(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def get_write_buffer_size(self) -> int:
+        waiting = sum(map(len, self._pending)) if self._pending else 0
+        return self._transport.get_write_buffer_size() + waiting
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
+def one_write_protocol(http: str = "auto"):
+    """uvicorn's HTTP/1.1 protocol class for *http* (``auto``, ``httptools``, ``h11``)
+    on a :class:`OneWriteTransport`: an answer leaves in one write."""
+    if http in ("auto", "httptools"):
+        try:
+            from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+        except ImportError:  # httptools is a dependency; h11 is uvicorn's own fallback
+            if http == "httptools":
+                raise
+            from uvicorn.protocols.http.h11_impl import H11Protocol as base
+    elif http == "h11":
+        from uvicorn.protocols.http.h11_impl import H11Protocol as base
+    else:
+        raise ValueError(f"http={http!r}: expected 'auto', 'httptools' or 'h11'")
+
+    class OneWriteProtocol(base):
+        def connection_made(self, transport) -> None:
+            super().connection_made(OneWriteTransport(transport, self.loop))
+
+    OneWriteProtocol.__name__ = OneWriteProtocol.__qualname__ = f"OneWrite{base.__name__}"
+    return OneWriteProtocol
+
+
 class Server:
     """A node served over HTTP on a background thread (``Node.serve``).
 
@@ -509,7 +576,7 @@ class Server:
         self.host, self.port = self._socket.getsockname()[:2]
         # http="auto": uvicorn's httptools parser when installed (a dependency), else h11
         config = uvicorn.Config(self.app, log_level=log_level, lifespan="off", access_log=False,
-                                timeout_keep_alive=30, http=http,
+                                timeout_keep_alive=30, http=one_write_protocol(http),
                                 proxy_headers=False, server_header=False, date_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
