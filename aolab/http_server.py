@@ -42,7 +42,6 @@ Reference: HyperBEAM ``src/hb_http_server.erl``, ``src/hb_http.erl``
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import queue
 import socket
@@ -319,10 +318,12 @@ class NodeApp:
     up to ``max_body`` bytes, then the node's work runs on one worker thread,
     one request at a time (what keeps its store, schedules and trace
     consistent), and a request that runs longer than ``timeout`` seconds is
-    answered 503.  ``timeout=None`` sets no limit: the node's work then runs on
-    the event loop's own thread, one request at a time as well, without the
-    hand-over to the node thread and back (about a quarter of a small
-    request's cost on the server; ``bench/bench_http.py`` measures both).
+    answered 503.  The event loop's thread waits for the job (a lock, no
+    asyncio future: a small request's own work costs less than the loop's
+    machinery), so requests are taken in arrival order and each one's time
+    limit counts while it waits for the node.  ``timeout=None`` sets no limit:
+    the node's work then runs on the event loop's own thread, without the
+    hand-over to the node thread and back (``bench/bench_http.py`` measures both).
     """
 
     def __init__(self, node, *, max_body: int = MAX_BODY_BYTES,
@@ -341,17 +342,23 @@ class NodeApp:
         await send({"type": "http.response.body", "body": body})
 
     async def _answer(self, scope, receive):
+        """``(status, header fields, body)`` of one HTTP request."""
         method = scope["method"]
         if method == "OPTIONS":
             return 204, dict(CORS), b""
-        headers = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1").lower()
-            headers[key] = headers[key] + b", " + value if key in headers else value
+        headers = _header_fields(scope)
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return _text(413, f"the request body of {declared.decode()} bytes is over this "
                               f"node's limit of {self.max_body} bytes")
+        body = await self._body(receive)
+        if isinstance(body, tuple):
+            return body  # refused: the answer that says why
+        code, out_headers, out_body = self._run(method, _target(scope), headers, body)
+        return code, {**CORS, **out_headers}, out_body
+
+    async def _body(self, receive):
+        """The request's body, or the answer refusing it (too large, cut short)."""
         chunks, size, more = [], 0, True
         while more:
             event = await receive()
@@ -364,34 +371,47 @@ class NodeApp:
                                   f"{self.max_body} bytes")
             chunks.append(chunk)
             more = event.get("more_body", False)
-        target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
-        target = urllib.parse.unquote(target) if "%" in target else target
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _run(self, method: str, target: str, headers: dict, body: bytes):
+        """The node's answer: on this thread without a time limit, else on the
+        node's thread, or a 503 once the limit has passed."""
         if self.worker is None:  # no time limit: on this thread, as it comes
-            code, out_headers, out_body = serve_one(self.node, method, target, headers, body)
-            return code, {**CORS, **out_headers}, out_body
-        loop = asyncio.get_running_loop()
-        job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body)
-        timer = loop.call_later(self.timeout, _expire, job)
+            return serve_one(self.node, method, target, headers, body)
         try:
-            code, out_headers, out_body = await job
+            return self.worker.call(self.timeout, serve_one, self.node, method, target,
+                                    headers, body)
         except _Expired:
             return _text(503, f"the request took longer than this node's limit of "
                               f"{self.timeout:g} s (its resolution goes on; ask again later)")
-        finally:
-            timer.cancel()
-        return code, {**CORS, **out_headers}, out_body
+
+
+def _header_fields(scope) -> dict:
+    """The request's header fields, names lower-cased; a repeated field's values
+    joined by ``", "``."""
+    headers = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        headers[key] = headers[key] + b", " + value if key in headers else value
+    return headers
+
+
+def _target(scope) -> str:
+    """The request's path and query, percent-decoded."""
+    target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    if scope.get("query_string"):
+        target += "?" + scope["query_string"].decode("latin-1")
+    return urllib.parse.unquote(target) if "%" in target else target
 
 
 class NodeThread:
     """The one thread that does a served node's work, a job at a time in arrival order.
 
-    :meth:`submit` gives an asyncio future of the job's result, settled on its
-    loop when the job ends: one hand-over each way, no executor machinery (which
-    costs more than a small request's own work).  The job runs to its end even
-    when its future has expired (the node stays consistent).
+    :meth:`call` hands a job over and waits for its result up to a time limit:
+    one hand-over each way (a queue, a lock), no executor or event-loop
+    machinery (which costs more than a small request's own work).  The job
+    runs to its end even when its caller has stopped waiting (the node stays
+    consistent).
     """
 
     def __init__(self):
@@ -399,22 +419,24 @@ class NodeThread:
         self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
         self._thread.start()
 
-    def submit(self, loop, function, *args) -> asyncio.Future:
-        future = loop.create_future()
-        self._jobs.put((loop, future, function, args))
-        return future
+    def call(self, timeout: float, function, *args):
+        """``function(*args)`` on the node's thread; raises :class:`_Expired`
+        when it has not ended within *timeout* seconds (it still runs to its end)."""
+        job = _Job(function, args)
+        self._jobs.put(job)
+        if not job.done.acquire(timeout=max(timeout, 0.0)):
+            raise _Expired()
+        if job.failed:
+            raise job.value
+        return job.value
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            loop, future, function, args = job
             try:
-                outcome = (False, function(*args))
+                job.value = job.function(*job.args)
             except BaseException as exc:  # handed to the request that asked for it
-                outcome = (True, exc)
-            try:
-                loop.call_soon_threadsafe(_settle, future, *outcome)
-            except RuntimeError:
-                pass  # the loop is closed: the server stopped meanwhile
+                job.failed, job.value = True, exc
+            job.done.release()
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop once the jobs already submitted are done."""
@@ -423,22 +445,19 @@ class NodeThread:
             self._thread.join()
 
 
+class _Job:
+    """One job for the node's thread; ``done`` is released when it has ended."""
+
+    __slots__ = ("function", "args", "done", "failed", "value")
+
+    def __init__(self, function, args):
+        self.function, self.args, self.failed, self.value = function, args, False, None
+        self.done = threading.Lock()
+        self.done.acquire()
+
+
 class _Expired(Exception):
     """A request's time limit passed before its job ended."""
-
-
-def _expire(future) -> None:
-    if not future.done():
-        future.set_exception(_Expired())
-
-
-def _settle(future, failed: bool, value) -> None:
-    if future.done():
-        return  # expired: the answer was a 503
-    if failed:
-        future.set_exception(value)
-    else:
-        future.set_result(value)
 
 
 def serve_one(node, method: str, target: str, headers: dict, body: bytes):
