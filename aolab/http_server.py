@@ -506,12 +506,17 @@ def _short_path(path) -> str:
 
 # -- running it ----------------------------------------------------------------------
 
+#: Writes at least this large go out as they come (after what waits), not joined.
+JOINED_WRITE_BYTES = 64 * 1024
+
+
 class OneWriteTransport:
     """A connection's transport whose writes within one turn of the event loop go
     out as one: uvicorn writes an answer's head and its body separately, and on a
     connection with ``TCP_NODELAY`` that is two packets (two sends, and two wake-ups
     of the client, which reads the body after the head).  The writes are joined and
-    sent at the end of the turn (``call_soon``), before a close."""
+    sent at the end of the turn (``call_soon``), before a close; a large write is
+    not joined (it is a packet or more of its own anyway)."""
 
     __slots__ = ("_transport", "_loop", "_pending")
 
@@ -519,7 +524,10 @@ class OneWriteTransport:
         self._transport, self._loop, self._pending = transport, loop, None
 
     def write(self, data) -> None:
-        if self._pending is None:
+        if len(data) >= JOINED_WRITE_BYTES:  # large: joining would only copy it
+            self._flush()
+            self._transport.write(data)
+        elif self._pending is None:
             self._pending = [data]
             self._loop.call_soon(self._flush)
         else:

@@ -423,3 +423,83 @@ def test_an_unreachable_peer_holds_nothing_for_its_network(plain):
     network.join(up)
     assert network.nodes()[0] is down
     assert network.fetch(stored)["kept"] == "here"
+
+
+class _Recorded:
+    """A transport that records what is written on it (for OneWriteTransport)."""
+
+    def __init__(self):
+        self.writes, self.closed = [], False
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+
+    def is_closing(self):
+        return self.closed
+
+    def close(self):
+        self.closed = True
+
+    def get_write_buffer_size(self):
+        return 0
+
+    def get_extra_info(self, name, default=None):
+        return ("127.0.0.1", 1) if name == "peername" else default
+
+
+def test_an_answers_head_and_body_leave_in_one_write():
+    import asyncio
+    from aolab.http_server import JOINED_WRITE_BYTES, OneWriteTransport
+
+    async def scenario():
+        real = _Recorded()
+        joined = OneWriteTransport(real, asyncio.get_running_loop())
+        joined.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n")
+        joined.write(b"body")
+        assert real.writes == [] and joined.get_write_buffer_size() == 42
+        await asyncio.sleep(0)  # the end of the loop's turn
+        assert real.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nbody"]
+        joined.write(b"head")
+        joined.write(b"x" * JOINED_WRITE_BYTES)  # large: what waits goes first, then it
+        assert real.writes[1:] == [b"head", b"x" * JOINED_WRITE_BYTES]
+        joined.write(b"last")
+        joined.close()  # a close sends what waits first
+        assert real.writes[-1] == b"last" and real.closed
+        assert joined.get_extra_info("peername") == ("127.0.0.1", 1)
+
+    asyncio.run(scenario())
+
+
+def test_answers_on_a_kept_alive_raw_connection_arrive_whole(plain):
+    """Through the joined writes, each answer on a kept-alive connection arrives
+    whole and alone (its head, then its body, nothing of another answer)."""
+    import socket
+    _node, server = plain
+    with socket.create_connection((server.host, server.port)) as sock:
+        for _ in range(2):
+            sock.sendall(b"GET /~meta@1.0/info/node-name HTTP/1.1\r\nhost: x\r\n\r\n")
+            data = b""
+            while not data.endswith(b"plain-http"):
+                chunk = sock.recv(65536)
+                assert chunk, data
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.count(b"HTTP/1.1") == 1
+
+
+def test_the_node_thread_hands_back_results_errors_and_expiry():
+    import threading
+    from aolab.http_server import NodeThread, _Expired
+
+    worker = NodeThread()
+    try:
+        assert worker.call(5, lambda a, b: a + b, 2, 3) == 5
+        with pytest.raises(KeyError):
+            worker.call(5, {}.__getitem__, "missing")
+        release, ended = threading.Event(), threading.Event()
+        with pytest.raises(_Expired):
+            worker.call(0.05, lambda: (release.wait(5), ended.set()))
+        release.set()
+        assert worker.call(5, lambda: "after") == "after"  # in arrival order
+        assert ended.is_set()  # the expired job ran to its end first
+    finally:
+        worker.shutdown()
