@@ -20,8 +20,10 @@
   the rest of its CPU (sockets, the answer's head); the server's request decoding,
   handling (the node's resolution: what the in-process run does), answer encoding and
   the rest of its CPU (uvicorn, asyncio, sockets, the hand-over to the node thread);
-  ``waiting``: the wall time neither process spent on a CPU (being woken up). The codec
-  functions are timed by wrapping them for the run (a microsecond each).
+  ``waiting``: the wall time neither process spent on a CPU (being woken up, or waiting
+  for a core the machine's other work holds). Each job's figure is the CPU time of the
+  thread that runs it (``time.thread_time``, as the in-process figure is CPU time),
+  taken by wrapping its function for the run (about a microsecond a call).
 
 The machine is shared: each figure is measured in ``ROUNDS`` interleaved rounds (one of
 each kind per round) and reported as the median; a ratio is the median of the rounds'
@@ -71,13 +73,13 @@ url, pairs = sys.argv[1], int(sys.argv[2])
 spent = {"encode": 0.0, "decode": 0.0}
 
 
-def timed(name, function):  # the client's own codec time, per job (bench only)
+def timed(name, function):  # the client's own codec CPU time, per job (bench only)
     def wrapper(*args, **kw):
-        started = time.perf_counter()
+        started = time.thread_time()
         try:
             return function(*args, **kw)
         finally:
-            spent[name] += time.perf_counter() - started
+            spent[name] += time.thread_time() - started
     return wrapper
 
 
@@ -163,9 +165,10 @@ def _server_pipeline_pairs(pairs: int) -> float:
 
 @contextlib.contextmanager
 def _server_jobs_timed():
-    """``{job: seconds}`` the server spends decoding requests, handling them (the
-    node's resolution, hooks and status) and encoding answers, timed around
-    :mod:`aolab.http_server`'s three functions for as long as the block runs."""
+    """``{job: CPU seconds}`` the server spends decoding requests, handling them (the
+    node's resolution, hooks and status) and encoding answers: the CPU time of the
+    thread that runs them, taken around :mod:`aolab.http_server`'s three functions for
+    as long as the block runs (as the in-process figure is CPU time)."""
     from aolab import http_server
 
     jobs = {"decode": "decode_request", "resolve": "handle", "encode": "encode_answer"}
@@ -174,11 +177,11 @@ def _server_jobs_timed():
 
     def timed(job, function):
         def wrapper(*args, **kw):
-            started = time.perf_counter()
+            started = time.thread_time()
             try:
                 return function(*args, **kw)
             finally:
-                spent[job] += time.perf_counter() - started
+                spent[job] += time.thread_time() - started
         return wrapper
 
     for job, name in jobs.items():
