@@ -21,7 +21,9 @@
   handling (the node's resolution: what the in-process run does), answer encoding and
   the rest of its CPU (uvicorn, asyncio, sockets, the hand-over to the node thread);
   ``waiting``: the wall time neither process spent on a CPU (being woken up, or waiting
-  for a core the machine's other work holds). Each job's figure is the CPU time of the
+  for a core the machine's other work holds); and the server's CPU by thread (the event
+  loop's: uvicorn's HTTP parsing, asyncio, the sockets, the ASGI app and the hand-over;
+  the node thread's: the three jobs). Each job's figure is the CPU time of the
   thread that runs it (``time.thread_time``, as the in-process figure is CPU time),
   taken by wrapping its function for the run (about a microsecond a call).
 
@@ -119,6 +121,20 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _thread_cpu(threads: dict) -> dict:
+    """``{name: CPU seconds}`` each thread has used so far (Linux's per-thread
+    ``/proc`` counters, in clock ticks; NaN where there are none)."""
+    found = {}
+    for name, thread in threads.items():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            found[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            found[name] = float("nan")
+    return found
+
+
 def _counter_process(name: str) -> dict:
     return {"device": "process@1.0", "type": "Process", "execution-device": "counter@1.0",
             "scheduler-device": "scheduler@1.0", "bench": name}
@@ -198,7 +214,8 @@ def _per_request_ms(found: list) -> dict:
     compute): the client's codec and the rest of its CPU (its socket calls and
     reading the answer's head), the server's decode, resolution and encode, the
     rest of its CPU (uvicorn, asyncio, sockets, the hand-over to the node thread),
-    and what neither process spent on a CPU (waiting to be woken)."""
+    what neither process spent on a CPU (waiting to be woken), and the server's
+    CPU by thread."""
     def ms(key):
         return statistics.median(r[key] for r in found) / 2 * 1e3
 
@@ -211,6 +228,11 @@ def _per_request_ms(found: list) -> dict:
         - ms("server_encode"),
     }
     parts["waiting"] = ms("wall_http") - ms("cpu_client") - ms("cpu_server")
+    # the server's CPU by thread: the event loop's (uvicorn: HTTP parsing, asyncio,
+    # sockets, the ASGI app, handing the job over and taking its answer back) and the
+    # node thread's (the three jobs above, and waiting for the next job)
+    parts["server_loop_thread"] = ms("server_loop_thread")
+    parts["server_node_thread"] = ms("server_node_thread")
     return {f"ms_per_request_{name}": value for name, value in parts.items()}
 
 
@@ -223,10 +245,13 @@ def _round(info_requests: int, pairs: int) -> dict:
     with node.serve(port=0) as server:
         info = _client(CLIENT, server.host, server.port, 4, info_requests // 4)
         _forget_ids()
+        threads = {"loop": server._thread, "node": server.app.worker._thread}
         with _server_jobs_timed() as jobs:
-            cpu = _cpu()
+            cpu, thread_cpu = _cpu(), _thread_cpu(threads)
             pair_run = _client(PAIRS_CLIENT, server.url, pairs)
             server_cpu = (_cpu() - cpu) / pairs
+            thread_cpu = {name: (seconds - thread_cpu[name]) / pairs
+                          for name, seconds in _thread_cpu(threads).items()}
     untimed = aolab.Node(name="bench-http-untimed", record=False, network=aolab.Network())
     with untimed.serve(port=0, timeout=None) as server:  # the node's work on the loop's thread
         _forget_ids()
@@ -242,7 +267,8 @@ def _round(info_requests: int, pairs: int) -> dict:
             "wall_http": pair_run["seconds"] / pairs,
             "client_encode": pair_run["client_encode"] / pairs,
             "client_decode": pair_run["client_decode"] / pairs,
-            **{f"server_{job}": seconds / pairs for job, seconds in jobs.items()}}
+            **{f"server_{job}": seconds / pairs for job, seconds in jobs.items()},
+            **{f"server_{name}_thread": seconds for name, seconds in thread_cpu.items()}}
 
 
 def run(info_requests: int = 2000, pairs: int = 300, rounds: int = ROUNDS) -> dict:
