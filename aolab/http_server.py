@@ -42,10 +42,13 @@ Reference: HyperBEAM ``src/hb_http_server.erl``, ``src/hb_http.erl``
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import queue
 import socket
 import threading
+import time
 import urllib.parse
 
 from . import singleton
@@ -58,6 +61,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8734
 MAX_BODY_BYTES = 16 * 1024 * 1024
 REQUEST_SECONDS = 60.0
+#: How long the event loop blocks waiting for a request's job before it awaits the job
+#: and goes on reading other requests (seconds): most requests end well within it.
+BLOCKING_WAIT = 0.005
 CODECS = ("httpsig@1.0", "json@1.0")
 #: HTTP status of each AO-Core status (``dev_meta:status_code``).
 STATUS_CODES = {"ok": 200, "error": 400, "created": 201, "not_found": 404, "failure": 500,
@@ -317,13 +323,16 @@ class NodeApp:
     A plain ASGI callable (uvicorn calls it once per request): the body is read
     up to ``max_body`` bytes, then the node's work runs on one worker thread,
     one request at a time (what keeps its store, schedules and trace
-    consistent), and a request that runs longer than ``timeout`` seconds is
-    answered 503.  The event loop's thread waits for the job (a lock, no
-    asyncio future: a small request's own work costs less than the loop's
-    machinery), so requests are taken in arrival order and each one's time
-    limit counts while it waits for the node.  ``timeout=None`` sets no limit:
-    the node's work then runs on the event loop's own thread, without the
-    hand-over to the node thread and back (``bench/bench_http.py`` measures both).
+    consistent), in arrival order, and a request that runs longer than
+    ``timeout`` seconds is answered 503.  The event loop's thread first waits
+    for the job on a lock, for at most ``BLOCKING_WAIT`` seconds: most requests
+    end within it, and this costs less than an asyncio future settled from the
+    node thread.  A job still running then is awaited without blocking the
+    loop, which goes on reading requests, so that each one's time limit counts
+    from its arrival while it waits for the node.  ``timeout=None`` sets no
+    limit: the node's work then runs on the event loop's own thread, without
+    the hand-over to the node thread and back (``bench/bench_http.py``
+    measures both).
     """
 
     def __init__(self, node, *, max_body: int = MAX_BODY_BYTES,
@@ -354,7 +363,7 @@ class NodeApp:
         body = await self._body(receive)
         if isinstance(body, tuple):
             return body  # refused: the answer that says why
-        code, out_headers, out_body = self._run(method, _target(scope), headers, body)
+        code, out_headers, out_body = await self._run(method, _target(scope), headers, body)
         return code, {**CORS, **out_headers}, out_body
 
     async def _body(self, receive):
@@ -373,17 +382,23 @@ class NodeApp:
             more = event.get("more_body", False)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def _run(self, method: str, target: str, headers: dict, body: bytes):
+    async def _run(self, method: str, target: str, headers: dict, body: bytes):
         """The node's answer: on this thread without a time limit, else on the
         node's thread, or a 503 once the limit has passed."""
         if self.worker is None:  # no time limit: on this thread, as it comes
             return serve_one(self.node, method, target, headers, body)
-        try:
-            return self.worker.call(self.timeout, serve_one, self.node, method, target,
-                                    headers, body)
-        except _Expired:
-            return _text(503, f"the request took longer than this node's limit of "
-                              f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        started = time.monotonic()
+        job = self.worker.submit(serve_one, self.node, method, target, headers, body)
+        if not job.wait(min(self.timeout, BLOCKING_WAIT)):  # a longer job: free the loop
+            ended = job.ended_on(asyncio.get_running_loop())
+            left = self.timeout - (time.monotonic() - started)
+            try:
+                if ended is not None:
+                    await asyncio.wait_for(ended, left if math.isfinite(left) else None)
+            except asyncio.TimeoutError:
+                return _text(503, f"the request took longer than this node's limit of "
+                                  f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        return job.result()
 
 
 def _header_fields(scope) -> dict:
@@ -407,11 +422,10 @@ def _target(scope) -> str:
 class NodeThread:
     """The one thread that does a served node's work, a job at a time in arrival order.
 
-    :meth:`call` hands a job over and waits for its result up to a time limit:
-    one hand-over each way (a queue, a lock), no executor or event-loop
-    machinery (which costs more than a small request's own work).  The job
-    runs to its end even when its caller has stopped waiting (the node stays
-    consistent).
+    :meth:`submit` hands a job over and gives it back as a :class:`Job` to wait
+    for: one hand-over each way (a queue, a lock), no executor machinery (which
+    costs more than a small request's own work).  A job runs to its end even
+    when its caller has stopped waiting (the node stays consistent).
     """
 
     def __init__(self):
@@ -419,24 +433,15 @@ class NodeThread:
         self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
         self._thread.start()
 
-    def call(self, timeout: float, function, *args):
-        """``function(*args)`` on the node's thread; raises :class:`_Expired`
-        when it has not ended within *timeout* seconds (it still runs to its end)."""
-        job = _Job(function, args)
+    def submit(self, function, *args) -> "Job":
+        """Queue ``function(*args)`` for the node's thread."""
+        job = Job(function, args)
         self._jobs.put(job)
-        if not job.done.acquire(timeout=max(timeout, 0.0)):
-            raise _Expired()
-        if job.failed:
-            raise job.value
-        return job.value
+        return job
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            try:
-                job.value = job.function(*job.args)
-            except BaseException as exc:  # handed to the request that asked for it
-                job.failed, job.value = True, exc
-            job.done.release()
+            job.run()
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop once the jobs already submitted are done."""
@@ -445,19 +450,60 @@ class NodeThread:
             self._thread.join()
 
 
-class _Job:
-    """One job for the node's thread; ``done`` is released when it has ended."""
+class Job:
+    """One job for the node's thread, waited for on a lock (:meth:`wait`) or on
+    an event loop (:meth:`ended_on`)."""
 
-    __slots__ = ("function", "args", "done", "failed", "value")
+    __slots__ = ("function", "args", "failed", "value", "_done", "_guard", "_waiter")
 
     def __init__(self, function, args):
         self.function, self.args, self.failed, self.value = function, args, False, None
-        self.done = threading.Lock()
-        self.done.acquire()
+        self._done = threading.Lock()  # released when the job has ended
+        self._done.acquire()
+        self._guard = threading.Lock()  # orders the end and an event loop's wait
+        self._waiter = None  # (loop, future) waiting; False once the job has ended
+
+    def run(self) -> None:
+        """Run it (on the node's thread), then wake whoever waits."""
+        try:
+            self.value = self.function(*self.args)
+        except BaseException as exc:  # handed to the request that asked for it
+            self.failed, self.value = True, exc
+        with self._guard:
+            self._done.release()
+            waiter, self._waiter = self._waiter, False
+        if waiter:
+            loop, future = waiter
+            try:
+                loop.call_soon_threadsafe(_settle, future)
+            except RuntimeError:
+                pass  # the loop is closed: the server stopped meanwhile
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the job ends within *seconds* (blocking this thread)."""
+        if seconds >= threading.TIMEOUT_MAX:
+            return self._done.acquire()
+        return self._done.acquire(timeout=max(seconds, 0.0))
+
+    def ended_on(self, loop):
+        """A future of *loop* settled when the job ends; None when it has ended."""
+        with self._guard:
+            if self._waiter is False:
+                return None
+            future = loop.create_future()
+            self._waiter = (loop, future)
+            return future
+
+    def result(self):
+        """What the function returned (or raise what it raised); once it has ended."""
+        if self.failed:
+            raise self.value
+        return self.value
 
 
-class _Expired(Exception):
-    """A request's time limit passed before its job ended."""
+def _settle(future) -> None:
+    if not future.done():  # not given up on (a 503)
+        future.set_result(None)
 
 
 def serve_one(node, method: str, target: str, headers: dict, body: bytes):

@@ -165,6 +165,31 @@ def test_a_requests_time_limit_counts_while_it_waits_for_the_node():
         first.join()
 
 
+
+def test_each_waiting_requests_time_limit_counts_from_its_arrival():
+    """Several requests waiting behind a slow one each get their 503 about one
+    limit after they came, not one limit after the request before them."""
+    import concurrent.futures
+    import threading
+    import time
+    node = aolab.Node(name="queue")
+    node.register_device("slow@1.0", {"wait": lambda base, req: (time.sleep(2.0), "done")[1]})
+    with node.serve(port=0, timeout=0.3) as server:
+        first = threading.Thread(target=httpx.get, args=(server.url + "/~slow@1.0/wait",))
+        first.start()
+        time.sleep(0.1)
+
+        def waited():
+            started = time.monotonic()
+            answer = httpx.get(server.url + "/~meta@1.0/info/node-name", timeout=10)
+            return answer.status_code, time.monotonic() - started
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            found = list(pool.map(lambda _: waited(), range(4)))
+        assert [code for code, _ in found] == [503] * 4
+        assert max(seconds for _, seconds in found) < 0.9, found  # one after another: 1.2 s
+        first.join()
+
 @pytest.mark.parametrize("buffer_size", [1, 3, 8192])
 def test_client_reads_answers_whole_or_line_by_line(buffer_size):
     import io
@@ -487,19 +512,30 @@ def test_answers_on_a_kept_alive_raw_connection_arrive_whole(plain):
 
 
 def test_the_node_thread_hands_back_results_errors_and_expiry():
+    import asyncio
     import threading
-    from aolab.http_server import NodeThread, _Expired
+    from aolab.http_server import NodeThread
 
     worker = NodeThread()
     try:
-        assert worker.call(5, lambda a, b: a + b, 2, 3) == 5
+        job = worker.submit(lambda a, b: a + b, 2, 3)
+        assert job.wait(5) and job.result() == 5
+        job = worker.submit({}.__getitem__, "missing")
+        assert job.wait(5)
         with pytest.raises(KeyError):
-            worker.call(5, {}.__getitem__, "missing")
+            job.result()
         release, ended = threading.Event(), threading.Event()
-        with pytest.raises(_Expired):
-            worker.call(0.05, lambda: (release.wait(5), ended.set()))
-        release.set()
-        assert worker.call(5, lambda: "after") == "after"  # in arrival order
-        assert ended.is_set()  # the expired job ran to its end first
+        slow = worker.submit(lambda: (release.wait(5), ended.set()))
+        after = worker.submit(lambda: "after")
+        assert not slow.wait(0.05)  # still running: the caller stops waiting
+
+        async def on_the_loop():
+            future = slow.ended_on(asyncio.get_running_loop())
+            release.set()
+            await asyncio.wait_for(future, 5)  # settled from the node's thread
+
+        asyncio.run(on_the_loop())
+        assert after.wait(5) and after.result() == "after" and ended.is_set()  # in order
+        assert slow.ended_on(None) is None  # ended: nothing to wait for
     finally:
         worker.shutdown()
