@@ -511,6 +511,18 @@ def test_answers_on_a_kept_alive_raw_connection_arrive_whole(plain):
             assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.count(b"HTTP/1.1") == 1
 
 
+
+@pytest.mark.parametrize("http", ["httptools", "h11"])
+def test_both_http_parsers_answer_on_one_connection(http):
+    from aolab.http_server import one_write_protocol
+    assert one_write_protocol(http).__name__.startswith("OneWrite")
+    node = aolab.Node(name=f"parser-{http}")
+    with node.serve(port=0, http=http) as server, aolab.http_client.http_client(server.url) as c:
+        answers = [c.get("/~meta@1.0/info/node-name") for _ in range(3)]
+        assert [(a.status_code, a.text) for a in answers] == [(200, f"parser-{http}")] * 3
+    with pytest.raises(ValueError, match="h11"):
+        one_write_protocol("h2")
+
 def test_the_node_thread_hands_back_results_errors_and_expiry():
     import asyncio
     import threading
