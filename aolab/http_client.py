@@ -79,15 +79,10 @@ class RemoteNode:
         wallet, unless ``sign=False``.
         """
         sign = self.wallet is not None if sign is None else sign
-        outgoing = dict(message or {})
-        outgoing["path"] = path
-        if sign:
-            if self.wallet is None:
-                raise AolabError("sign=True needs a wallet: aolab.connect(url, wallet=...)")
-            outgoing = httpsig.sign(outgoing, self.wallet)
-        http = httpsig.to_http(outgoing)
-        body = http.pop("body", b"")
-        headers = {k: v for k, v in http.items()}
+        if sign and self.wallet is None:
+            raise AolabError("sign=True needs a wallet: aolab.connect(url, wallet=...)")
+        headers, body = encode_request({**(message or {}), "path": path},
+                                       self.wallet if sign else None)
         if accept:
             headers["accept"] = accept.encode()
         response = self._http.request(method.upper(), urllib.parse.quote(path, SAFE_PATH_CHARACTERS),
@@ -382,6 +377,16 @@ class _Fields:
 
     def multi_items(self) -> list:
         return list(self._items)
+
+
+def encode_request(message: dict, wallet=None) -> tuple[dict, bytes]:
+    """``(header fields, body)`` of a request message in httpsig@1.0, signed by
+    *wallet* when one is given."""
+    if wallet is not None:
+        message = httpsig.sign(message, wallet)
+    http = httpsig.to_http(message)
+    body = http.pop("body", b"")
+    return http, body
 
 
 def decode_response(response) -> object:

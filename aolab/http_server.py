@@ -44,9 +44,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import queue
 import socket
 import threading
+import time
 import urllib.parse
 
 from . import singleton
@@ -59,6 +61,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8734
 MAX_BODY_BYTES = 16 * 1024 * 1024
 REQUEST_SECONDS = 60.0
+#: How long the event loop blocks waiting for a request's job before it awaits the job
+#: and goes on reading other requests (seconds): most requests end well within it.
+BLOCKING_WAIT = 0.005
 CODECS = ("httpsig@1.0", "json@1.0")
 #: HTTP status of each AO-Core status (``dev_meta:status_code``).
 STATUS_CODES = {"ok": 200, "error": 400, "created": 201, "not_found": 404, "failure": 500,
@@ -318,11 +323,16 @@ class NodeApp:
     A plain ASGI callable (uvicorn calls it once per request): the body is read
     up to ``max_body`` bytes, then the node's work runs on one worker thread,
     one request at a time (what keeps its store, schedules and trace
-    consistent), and a request that runs longer than ``timeout`` seconds is
-    answered 503.  ``timeout=None`` sets no limit: the node's work then runs on
-    the event loop's own thread, one request at a time as well, without the
-    hand-over to the node thread and back (about a quarter of a small
-    request's cost on the server; ``bench/bench_http.py`` measures both).
+    consistent), in arrival order, and a request that runs longer than
+    ``timeout`` seconds is answered 503.  The event loop's thread first waits
+    for the job on a lock, for at most ``BLOCKING_WAIT`` seconds: most requests
+    end within it, and this costs less than an asyncio future settled from the
+    node thread.  A job still running then is awaited without blocking the
+    loop, which goes on reading requests, so that each one's time limit counts
+    from its arrival while it waits for the node.  ``timeout=None`` sets no
+    limit: the node's work then runs on the event loop's own thread, without
+    the hand-over to the node thread and back (``bench/bench_http.py``
+    measures both).
     """
 
     def __init__(self, node, *, max_body: int = MAX_BODY_BYTES,
@@ -341,17 +351,23 @@ class NodeApp:
         await send({"type": "http.response.body", "body": body})
 
     async def _answer(self, scope, receive):
+        """``(status, header fields, body)`` of one HTTP request."""
         method = scope["method"]
         if method == "OPTIONS":
             return 204, dict(CORS), b""
-        headers = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1").lower()
-            headers[key] = headers[key] + b", " + value if key in headers else value
+        headers = _header_fields(scope)
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return _text(413, f"the request body of {declared.decode()} bytes is over this "
                               f"node's limit of {self.max_body} bytes")
+        body = await self._body(receive)
+        if isinstance(body, tuple):
+            return body  # refused: the answer that says why
+        code, out_headers, out_body = await self._run(method, _target(scope), headers, body)
+        return code, {**CORS, **out_headers}, out_body
+
+    async def _body(self, receive):
+        """The request's body, or the answer refusing it (too large, cut short)."""
         chunks, size, more = [], 0, True
         while more:
             event = await receive()
@@ -364,34 +380,52 @@ class NodeApp:
                                   f"{self.max_body} bytes")
             chunks.append(chunk)
             more = event.get("more_body", False)
-        target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
-        target = urllib.parse.unquote(target) if "%" in target else target
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def _run(self, method: str, target: str, headers: dict, body: bytes):
+        """The node's answer: on this thread without a time limit, else on the
+        node's thread, or a 503 once the limit has passed."""
         if self.worker is None:  # no time limit: on this thread, as it comes
-            code, out_headers, out_body = serve_one(self.node, method, target, headers, body)
-            return code, {**CORS, **out_headers}, out_body
-        loop = asyncio.get_running_loop()
-        job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body)
-        timer = loop.call_later(self.timeout, _expire, job)
-        try:
-            code, out_headers, out_body = await job
-        except _Expired:
-            return _text(503, f"the request took longer than this node's limit of "
-                              f"{self.timeout:g} s (its resolution goes on; ask again later)")
-        finally:
-            timer.cancel()
-        return code, {**CORS, **out_headers}, out_body
+            return serve_one(self.node, method, target, headers, body)
+        started = time.monotonic()
+        job = self.worker.submit(serve_one, self.node, method, target, headers, body)
+        if not job.wait(min(self.timeout, BLOCKING_WAIT)):  # a longer job: free the loop
+            ended = job.ended_on(asyncio.get_running_loop())
+            left = self.timeout - (time.monotonic() - started)
+            try:
+                if ended is not None:
+                    await asyncio.wait_for(ended, left if math.isfinite(left) else None)
+            except asyncio.TimeoutError:
+                return _text(503, f"the request took longer than this node's limit of "
+                                  f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        return job.result()
+
+
+def _header_fields(scope) -> dict:
+    """The request's header fields, names lower-cased; a repeated field's values
+    joined by ``", "``."""
+    headers = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        headers[key] = headers[key] + b", " + value if key in headers else value
+    return headers
+
+
+def _target(scope) -> str:
+    """The request's path and query, percent-decoded."""
+    target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    if scope.get("query_string"):
+        target += "?" + scope["query_string"].decode("latin-1")
+    return urllib.parse.unquote(target) if "%" in target else target
 
 
 class NodeThread:
     """The one thread that does a served node's work, a job at a time in arrival order.
 
-    :meth:`submit` gives an asyncio future of the job's result, settled on its
-    loop when the job ends: one hand-over each way, no executor machinery (which
-    costs more than a small request's own work).  The job runs to its end even
-    when its future has expired (the node stays consistent).
+    :meth:`submit` hands a job over and gives it back as a :class:`Job` to wait
+    for: one hand-over each way (a queue, a lock), no executor machinery (which
+    costs more than a small request's own work).  A job runs to its end even
+    when its caller has stopped waiting (the node stays consistent).
     """
 
     def __init__(self):
@@ -399,22 +433,15 @@ class NodeThread:
         self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
         self._thread.start()
 
-    def submit(self, loop, function, *args) -> asyncio.Future:
-        future = loop.create_future()
-        self._jobs.put((loop, future, function, args))
-        return future
+    def submit(self, function, *args) -> "Job":
+        """Queue ``function(*args)`` for the node's thread."""
+        job = Job(function, args)
+        self._jobs.put(job)
+        return job
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            loop, future, function, args = job
-            try:
-                outcome = (False, function(*args))
-            except BaseException as exc:  # handed to the request that asked for it
-                outcome = (True, exc)
-            try:
-                loop.call_soon_threadsafe(_settle, future, *outcome)
-            except RuntimeError:
-                pass  # the loop is closed: the server stopped meanwhile
+            job.run()
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop once the jobs already submitted are done."""
@@ -423,22 +450,60 @@ class NodeThread:
             self._thread.join()
 
 
-class _Expired(Exception):
-    """A request's time limit passed before its job ended."""
+class Job:
+    """One job for the node's thread, waited for on a lock (:meth:`wait`) or on
+    an event loop (:meth:`ended_on`)."""
+
+    __slots__ = ("function", "args", "failed", "value", "_done", "_guard", "_waiter")
+
+    def __init__(self, function, args):
+        self.function, self.args, self.failed, self.value = function, args, False, None
+        self._done = threading.Lock()  # released when the job has ended
+        self._done.acquire()
+        self._guard = threading.Lock()  # orders the end and an event loop's wait
+        self._waiter = None  # (loop, future) waiting; False once the job has ended
+
+    def run(self) -> None:
+        """Run it (on the node's thread), then wake whoever waits."""
+        try:
+            self.value = self.function(*self.args)
+        except BaseException as exc:  # handed to the request that asked for it
+            self.failed, self.value = True, exc
+        with self._guard:
+            self._done.release()
+            waiter, self._waiter = self._waiter, False
+        if waiter:
+            loop, future = waiter
+            try:
+                loop.call_soon_threadsafe(_settle, future)
+            except RuntimeError:
+                pass  # the loop is closed: the server stopped meanwhile
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the job ends within *seconds* (blocking this thread)."""
+        if seconds >= threading.TIMEOUT_MAX:
+            return self._done.acquire()
+        return self._done.acquire(timeout=max(seconds, 0.0))
+
+    def ended_on(self, loop):
+        """A future of *loop* settled when the job ends; None when it has ended."""
+        with self._guard:
+            if self._waiter is False:
+                return None
+            future = loop.create_future()
+            self._waiter = (loop, future)
+            return future
+
+    def result(self):
+        """What the function returned (or raise what it raised); once it has ended."""
+        if self.failed:
+            raise self.value
+        return self.value
 
 
-def _expire(future) -> None:
-    if not future.done():
-        future.set_exception(_Expired())
-
-
-def _settle(future, failed: bool, value) -> None:
-    if future.done():
-        return  # expired: the answer was a 503
-    if failed:
-        future.set_exception(value)
-    else:
-        future.set_result(value)
+def _settle(future) -> None:
+    if not future.done():  # not given up on (a 503)
+        future.set_result(None)
 
 
 def serve_one(node, method: str, target: str, headers: dict, body: bytes):
@@ -487,6 +552,81 @@ def _short_path(path) -> str:
 
 # -- running it ----------------------------------------------------------------------
 
+#: Writes at least this large go out as they come (after what waits), not joined.
+JOINED_WRITE_BYTES = 64 * 1024
+
+
+class OneWriteTransport:
+    """A connection's transport whose writes within one turn of the event loop go
+    out as one: uvicorn writes an answer's head and its body separately, and on a
+    connection with ``TCP_NODELAY`` that is two packets (two sends, and two wake-ups
+    of the client, which reads the body after the head).  The writes are joined and
+    sent at the end of the turn (``call_soon``), before a close; a large write is
+    not joined (it is a packet or more of its own anyway)."""
+
+    __slots__ = ("_transport", "_loop", "_pending")
+
+    def __init__(self, transport, loop):
+        self._transport, self._loop, self._pending = transport, loop, None
+
+    def write(self, data) -> None:
+        if len(data) >= JOINED_WRITE_BYTES:  # large: joining would only copy it
+            self._flush()
+            self._transport.write(data)
+        elif self._pending is None:
+            self._pending = [data]
+            self._loop.call_soon(self._flush)
+        else:
+            self._pending.append(data)
+
+    def writelines(self, lines) -> None:
+        for data in lines:
+            self.write(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def get_write_buffer_size(self) -> int:
+        waiting = sum(map(len, self._pending)) if self._pending else 0
+        return self._transport.get_write_buffer_size() + waiting
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
+def one_write_protocol(http: str = "auto"):
+    """uvicorn's HTTP/1.1 protocol class for *http* (``auto``, ``httptools``, ``h11``)
+    on a :class:`OneWriteTransport`: an answer leaves in one write."""
+    if http in ("auto", "httptools"):
+        try:
+            from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+        except ImportError:  # httptools is a dependency; h11 is uvicorn's own fallback
+            if http == "httptools":
+                raise
+            from uvicorn.protocols.http.h11_impl import H11Protocol as base
+    elif http == "h11":
+        from uvicorn.protocols.http.h11_impl import H11Protocol as base
+    else:
+        raise ValueError(f"http={http!r}: expected 'auto', 'httptools' or 'h11'")
+
+    class OneWriteProtocol(base):
+        def connection_made(self, transport) -> None:
+            super().connection_made(OneWriteTransport(transport, self.loop))
+
+    OneWriteProtocol.__name__ = OneWriteProtocol.__qualname__ = f"OneWrite{base.__name__}"
+    return OneWriteProtocol
+
+
 class Server:
     """A node served over HTTP on a background thread (``Node.serve``).
 
@@ -509,7 +649,7 @@ class Server:
         self.host, self.port = self._socket.getsockname()[:2]
         # http="auto": uvicorn's httptools parser when installed (a dependency), else h11
         config = uvicorn.Config(self.app, log_level=log_level, lifespan="off", access_log=False,
-                                timeout_keep_alive=30, http=http,
+                                timeout_keep_alive=30, http=one_write_protocol(http),
                                 proxy_headers=False, server_header=False, date_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
