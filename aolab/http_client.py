@@ -62,6 +62,7 @@ class RemoteNode:
         return f"<RemoteNode {self.url}>"
 
     def close(self) -> None:
+        """Close this client's connections."""
         self._http.close()
 
     def __enter__(self) -> "RemoteNode":
@@ -276,6 +277,7 @@ class Connection:
             connection.close()
 
     def close(self) -> None:
+        """Close this thread's socket (its next request opens a new one)."""
         found = getattr(self._local, "connection", None)
         self._local.connection = None
         if found is not None:
@@ -348,9 +350,11 @@ class Response:
 
     @property
     def text(self) -> str:
+        """The body decoded as UTF-8."""
         return self.content.decode("utf-8", "replace")
 
     def json(self):
+        """The body parsed as JSON."""
         import json
         return json.loads(self.content)
 

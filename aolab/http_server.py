@@ -45,13 +45,14 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import queue
 import socket
 import threading
 import time
 import urllib.parse
 
 from . import singleton
+from .node_thread import Job, NodeThread  # noqa: F401 - Job: re-exported
+from .one_write import JOINED_WRITE_BYTES, OneWriteTransport, one_write_protocol  # noqa: F401
 from .resolver import resolve_status as _resolve_status
 from .codecs import httpsig, structured
 from .errors import (AolabError, DeviceNotAllowed, DeviceNotFound, EncodingError, KeyNotFound,
@@ -419,93 +420,6 @@ def _target(scope) -> str:
     return urllib.parse.unquote(target) if "%" in target else target
 
 
-class NodeThread:
-    """The one thread that does a served node's work, a job at a time in arrival order.
-
-    :meth:`submit` hands a job over and gives it back as a :class:`Job` to wait
-    for: one hand-over each way (a queue, a lock), no executor machinery (which
-    costs more than a small request's own work).  A job runs to its end even
-    when its caller has stopped waiting (the node stays consistent).
-    """
-
-    def __init__(self):
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
-        self._thread.start()
-
-    def submit(self, function, *args) -> "Job":
-        """Queue ``function(*args)`` for the node's thread."""
-        job = Job(function, args)
-        self._jobs.put(job)
-        return job
-
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            job.run()
-
-    def shutdown(self, wait: bool = True) -> None:
-        """Stop once the jobs already submitted are done."""
-        self._jobs.put(None)
-        if wait:
-            self._thread.join()
-
-
-class Job:
-    """One job for the node's thread, waited for on a lock (:meth:`wait`) or on
-    an event loop (:meth:`ended_on`)."""
-
-    __slots__ = ("function", "args", "failed", "value", "_done", "_guard", "_waiter")
-
-    def __init__(self, function, args):
-        self.function, self.args, self.failed, self.value = function, args, False, None
-        self._done = threading.Lock()  # released when the job has ended
-        self._done.acquire()
-        self._guard = threading.Lock()  # orders the end and an event loop's wait
-        self._waiter = None  # (loop, future) waiting; False once the job has ended
-
-    def run(self) -> None:
-        """Run it (on the node's thread), then wake whoever waits."""
-        try:
-            self.value = self.function(*self.args)
-        except BaseException as exc:  # handed to the request that asked for it
-            self.failed, self.value = True, exc
-        with self._guard:
-            self._done.release()
-            waiter, self._waiter = self._waiter, False
-        if waiter:
-            loop, future = waiter
-            try:
-                loop.call_soon_threadsafe(_settle, future)
-            except RuntimeError:
-                pass  # the loop is closed: the server stopped meanwhile
-
-    def wait(self, seconds: float) -> bool:
-        """Whether the job ends within *seconds* (blocking this thread)."""
-        if seconds >= threading.TIMEOUT_MAX:
-            return self._done.acquire()
-        return self._done.acquire(timeout=max(seconds, 0.0))
-
-    def ended_on(self, loop):
-        """A future of *loop* settled when the job ends; None when it has ended."""
-        with self._guard:
-            if self._waiter is False:
-                return None
-            future = loop.create_future()
-            self._waiter = (loop, future)
-            return future
-
-    def result(self):
-        """What the function returned (or raise what it raised); once it has ended."""
-        if self.failed:
-            raise self.value
-        return self.value
-
-
-def _settle(future) -> None:
-    if not future.done():  # not given up on (a 503)
-        future.set_result(None)
-
-
 def serve_one(node, method: str, target: str, headers: dict, body: bytes):
     """``(status, header fields, body)`` of one HTTP request to *node*: decoded,
     handled, encoded, and recorded as one step of the node's trace."""
@@ -552,81 +466,6 @@ def _short_path(path) -> str:
 
 # -- running it ----------------------------------------------------------------------
 
-#: Writes at least this large go out as they come (after what waits), not joined.
-JOINED_WRITE_BYTES = 64 * 1024
-
-
-class OneWriteTransport:
-    """A connection's transport whose writes within one turn of the event loop go
-    out as one: uvicorn writes an answer's head and its body separately, and on a
-    connection with ``TCP_NODELAY`` that is two packets (two sends, and two wake-ups
-    of the client, which reads the body after the head).  The writes are joined and
-    sent at the end of the turn (``call_soon``), before a close; a large write is
-    not joined (it is a packet or more of its own anyway)."""
-
-    __slots__ = ("_transport", "_loop", "_pending")
-
-    def __init__(self, transport, loop):
-        self._transport, self._loop, self._pending = transport, loop, None
-
-    def write(self, data) -> None:
-        if len(data) >= JOINED_WRITE_BYTES:  # large: joining would only copy it
-            self._flush()
-            self._transport.write(data)
-        elif self._pending is None:
-            self._pending = [data]
-            self._loop.call_soon(self._flush)
-        else:
-            self._pending.append(data)
-
-    def writelines(self, lines) -> None:
-        for data in lines:
-            self.write(data)
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending and not self._transport.is_closing():
-            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
-
-    def get_write_buffer_size(self) -> int:
-        waiting = sum(map(len, self._pending)) if self._pending else 0
-        return self._transport.get_write_buffer_size() + waiting
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def write_eof(self) -> None:
-        self._flush()
-        self._transport.write_eof()
-
-    def __getattr__(self, name):
-        return getattr(self._transport, name)
-
-
-def one_write_protocol(http: str = "auto"):
-    """uvicorn's HTTP/1.1 protocol class for *http* (``auto``, ``httptools``, ``h11``)
-    on a :class:`OneWriteTransport`: an answer leaves in one write."""
-    if http in ("auto", "httptools"):
-        try:
-            from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
-        except ImportError:  # httptools is a dependency; h11 is uvicorn's own fallback
-            if http == "httptools":
-                raise
-            from uvicorn.protocols.http.h11_impl import H11Protocol as base
-    elif http == "h11":
-        from uvicorn.protocols.http.h11_impl import H11Protocol as base
-    else:
-        raise ValueError(f"http={http!r}: expected 'auto', 'httptools' or 'h11'")
-
-    class OneWriteProtocol(base):
-        def connection_made(self, transport) -> None:
-            super().connection_made(OneWriteTransport(transport, self.loop))
-
-    OneWriteProtocol.__name__ = OneWriteProtocol.__qualname__ = f"OneWrite{base.__name__}"
-    return OneWriteProtocol
-
-
 class Server:
     """A node served over HTTP on a background thread (``Node.serve``).
 
@@ -660,10 +499,12 @@ class Server:
 
     @property
     def url(self) -> str:
+        """Where the server listens (``http://host:port``)."""
         return f"http://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
+        """Whether the server's thread is serving."""
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> "Server":
