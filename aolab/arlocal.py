@@ -62,6 +62,7 @@ def unavailable_reason() -> str | None:
 
 
 def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -77,9 +78,11 @@ class ArLocal:
 
     @property
     def url(self) -> str:
+        """The gateway's address on 127.0.0.1."""
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> "ArLocal":
+        """Start arlocal on 127.0.0.1 in a new temporary folder; wait until it answers (at most *timeout* s)."""
         reason = unavailable_reason()
         if reason:
             raise StoreError(f"cannot start arlocal: {reason}")
@@ -142,6 +145,7 @@ class ArLocalGateway(Gateway):
         self.wallet = wallet
 
     def upload(self, items: list) -> None:
+        """Post *items* as one ANS-104 bundle in a transaction signed by this gateway's wallet, and mine it."""
         if self.wallet is None:
             raise StoreError(f"{self!r} has no wallet to pay for and sign the bundle's transaction")
         data = dataitem.bundle(items)

@@ -11,6 +11,7 @@ import sys
 
 
 def main(argv=None) -> int:
+    """The ``aolab`` command (``aolab serve ...``); returns the exit status."""
     parser = argparse.ArgumentParser(prog="aolab", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve a node over HTTP, as HyperBEAM does")

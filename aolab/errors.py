@@ -63,6 +63,7 @@ class ResolutionError(AolabError):
     value = None
 
     def with_status(self, status, value) -> "ResolutionError":
+        """This error with the status and value of the step that ended the resolution."""
         self.status, self.value = status, value
         return self
 

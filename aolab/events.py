@@ -3,11 +3,14 @@
 The resolver knows nothing of graphs or tables.  When the context names a
 listener (``ctx.listener``, :mod:`aolab.context`) it calls, for each step (:mod:`aolab.notify`):
 
-- ``listener.step_started(StepStarted) -> token`` before the handler runs;
+- ``listener.step_started(event) -> token`` before the handler runs (the
+  event has :class:`StepStarted`'s fields; the resolver passes its open step,
+  :class:`aolab.notify.OpenStep`, which has them, rather than a copy);
 - ``listener.step_finished(StepFinished)`` or ``listener.step_failed(StepFailed)``
   when it ends, with the step's immutable :class:`~aolab.step.Step` record.
 
-The events are small named tuples, cheap to make on the hot path.  The
+The finished and failed events are small named tuples, cheap to make on
+the hot path.  The
 recorder (:class:`aolab.Trace`) keeps the records and builds the networkx DAG
 from them.  A device that resolves inside its handler passes its context on, so
 its inner steps reach the same listener and become child steps.

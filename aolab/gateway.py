@@ -242,10 +242,12 @@ class GatewayStore(Store):
         return item_id if ans104.verify(message) else ans104_unsigned_id(message)
 
     def write_result(self, hashpath: str, message: dict) -> None:
+        """Publish *message* to the gateway under *hashpath*."""
         self.publish_result(hashpath, message)
 
     def write_step(self, result_hashpath: str, result: dict, base_hashpath: str, base,
                    request_part: str, request: dict, compressed: str | None = None) -> None:
+        """Publish a step's result under its hashpath (and its compressed form)."""
         keys = [result_hashpath] + ([compressed] if compressed else [])
         self.publish(result, *keys)
 

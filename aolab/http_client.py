@@ -62,6 +62,7 @@ class RemoteNode:
         return f"<RemoteNode {self.url}>"
 
     def close(self) -> None:
+        """Close this client's connections."""
         self._http.close()
 
     def __enter__(self) -> "RemoteNode":
@@ -79,15 +80,10 @@ class RemoteNode:
         wallet, unless ``sign=False``.
         """
         sign = self.wallet is not None if sign is None else sign
-        outgoing = dict(message or {})
-        outgoing["path"] = path
-        if sign:
-            if self.wallet is None:
-                raise AolabError("sign=True needs a wallet: aolab.connect(url, wallet=...)")
-            outgoing = httpsig.sign(outgoing, self.wallet)
-        http = httpsig.to_http(outgoing)
-        body = http.pop("body", b"")
-        headers = {k: v for k, v in http.items()}
+        if sign and self.wallet is None:
+            raise AolabError("sign=True needs a wallet: aolab.connect(url, wallet=...)")
+        headers, body = encode_request({**(message or {}), "path": path},
+                                       self.wallet if sign else None)
         if accept:
             headers["accept"] = accept.encode()
         response = self._http.request(method.upper(), urllib.parse.quote(path, SAFE_PATH_CHARACTERS),
@@ -281,6 +277,7 @@ class Connection:
             connection.close()
 
     def close(self) -> None:
+        """Close this thread's socket (its next request opens a new one)."""
         found = getattr(self._local, "connection", None)
         self._local.connection = None
         if found is not None:
@@ -353,9 +350,11 @@ class Response:
 
     @property
     def text(self) -> str:
+        """The body decoded as UTF-8."""
         return self.content.decode("utf-8", "replace")
 
     def json(self):
+        """The body parsed as JSON."""
         import json
         return json.loads(self.content)
 
@@ -382,6 +381,16 @@ class _Fields:
 
     def multi_items(self) -> list:
         return list(self._items)
+
+
+def encode_request(message: dict, wallet=None) -> tuple[dict, bytes]:
+    """``(header fields, body)`` of a request message in httpsig@1.0, signed by
+    *wallet* when one is given."""
+    if wallet is not None:
+        message = httpsig.sign(message, wallet)
+    http = httpsig.to_http(message)
+    body = http.pop("body", b"")
+    return http, body
 
 
 def decode_response(response) -> object:

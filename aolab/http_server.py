@@ -44,12 +44,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import queue
+import math
 import socket
 import threading
+import time
 import urllib.parse
 
 from . import singleton
+from .node_thread import Job, NodeThread  # noqa: F401 - Job: re-exported
+from .one_write import JOINED_WRITE_BYTES, OneWriteTransport, one_write_protocol  # noqa: F401
 from .resolver import resolve_status as _resolve_status
 from .codecs import httpsig, structured
 from .errors import (AolabError, DeviceNotAllowed, DeviceNotFound, EncodingError, KeyNotFound,
@@ -59,6 +62,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8734
 MAX_BODY_BYTES = 16 * 1024 * 1024
 REQUEST_SECONDS = 60.0
+#: How long the event loop blocks waiting for a request's job before it awaits the job
+#: and goes on reading other requests (seconds): most requests end well within it.
+BLOCKING_WAIT = 0.005
 CODECS = ("httpsig@1.0", "json@1.0")
 #: HTTP status of each AO-Core status (``dev_meta:status_code``).
 STATUS_CODES = {"ok": 200, "error": 400, "created": 201, "not_found": 404, "failure": 500,
@@ -317,11 +323,16 @@ class NodeApp:
     A plain ASGI callable (uvicorn calls it once per request): the body is read
     up to ``max_body`` bytes, then the node's work runs on one worker thread,
     one request at a time (what keeps its store, schedules and trace
-    consistent), and a request that runs longer than ``timeout`` seconds is
-    answered 503.  ``timeout=None`` sets no limit: the node's work then runs on
-    the event loop's own thread, one request at a time as well, without the
-    hand-over to the node thread and back (about a quarter of a small
-    request's cost on the server; ``bench/bench_http.py`` measures both).
+    consistent), in arrival order, and a request that runs longer than
+    ``timeout`` seconds is answered 503.  The event loop's thread first waits
+    for the job on a lock, for at most ``BLOCKING_WAIT`` seconds: most requests
+    end within it, and this costs less than an asyncio future settled from the
+    node thread.  A job still running then is awaited without blocking the
+    loop, which goes on reading requests, so that each one's time limit counts
+    from its arrival while it waits for the node.  ``timeout=None`` sets no
+    limit: the node's work then runs on the event loop's own thread, without
+    the hand-over to the node thread and back (``bench/bench_http.py``
+    measures both).
     """
 
     def __init__(self, node, *, max_body: int = MAX_BODY_BYTES,
@@ -340,17 +351,23 @@ class NodeApp:
         await send({"type": "http.response.body", "body": body})
 
     async def _answer(self, scope, receive):
+        """``(status, header fields, body)`` of one HTTP request."""
         method = scope["method"]
         if method == "OPTIONS":
             return 204, dict(CORS), b""
-        headers = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1").lower()
-            headers[key] = headers[key] + b", " + value if key in headers else value
+        headers = _header_fields(scope)
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return _text(413, f"the request body of {declared.decode()} bytes is over this "
                               f"node's limit of {self.max_body} bytes")
+        body = await self._body(receive)
+        if isinstance(body, tuple):
+            return body  # refused: the answer that says why
+        code, out_headers, out_body = await self._run(method, _target(scope), headers, body)
+        return code, {**CORS, **out_headers}, out_body
+
+    async def _body(self, receive):
+        """The request's body, or the answer refusing it (too large, cut short)."""
         chunks, size, more = [], 0, True
         while more:
             event = await receive()
@@ -363,81 +380,43 @@ class NodeApp:
                                   f"{self.max_body} bytes")
             chunks.append(chunk)
             more = event.get("more_body", False)
-        target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        if scope.get("query_string"):
-            target += "?" + scope["query_string"].decode("latin-1")
-        target = urllib.parse.unquote(target) if "%" in target else target
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def _run(self, method: str, target: str, headers: dict, body: bytes):
+        """The node's answer: on this thread without a time limit, else on the
+        node's thread, or a 503 once the limit has passed."""
         if self.worker is None:  # no time limit: on this thread, as it comes
-            code, out_headers, out_body = serve_one(self.node, method, target, headers, body)
-            return code, {**CORS, **out_headers}, out_body
-        loop = asyncio.get_running_loop()
-        job = self.worker.submit(loop, serve_one, self.node, method, target, headers, body)
-        timer = loop.call_later(self.timeout, _expire, job)
-        try:
-            code, out_headers, out_body = await job
-        except _Expired:
-            return _text(503, f"the request took longer than this node's limit of "
-                              f"{self.timeout:g} s (its resolution goes on; ask again later)")
-        finally:
-            timer.cancel()
-        return code, {**CORS, **out_headers}, out_body
-
-
-class NodeThread:
-    """The one thread that does a served node's work, a job at a time in arrival order.
-
-    :meth:`submit` gives an asyncio future of the job's result, settled on its
-    loop when the job ends: one hand-over each way, no executor machinery (which
-    costs more than a small request's own work).  The job runs to its end even
-    when its future has expired (the node stays consistent).
-    """
-
-    def __init__(self):
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="aolab-node", daemon=True)
-        self._thread.start()
-
-    def submit(self, loop, function, *args) -> asyncio.Future:
-        future = loop.create_future()
-        self._jobs.put((loop, future, function, args))
-        return future
-
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            loop, future, function, args = job
+            return serve_one(self.node, method, target, headers, body)
+        started = time.monotonic()
+        job = self.worker.submit(serve_one, self.node, method, target, headers, body)
+        if not job.wait(min(self.timeout, BLOCKING_WAIT)):  # a longer job: free the loop
+            ended = job.ended_on(asyncio.get_running_loop())
+            left = self.timeout - (time.monotonic() - started)
             try:
-                outcome = (False, function(*args))
-            except BaseException as exc:  # handed to the request that asked for it
-                outcome = (True, exc)
-            try:
-                loop.call_soon_threadsafe(_settle, future, *outcome)
-            except RuntimeError:
-                pass  # the loop is closed: the server stopped meanwhile
-
-    def shutdown(self, wait: bool = True) -> None:
-        """Stop once the jobs already submitted are done."""
-        self._jobs.put(None)
-        if wait:
-            self._thread.join()
+                if ended is not None:
+                    await asyncio.wait_for(ended, left if math.isfinite(left) else None)
+            except asyncio.TimeoutError:
+                return _text(503, f"the request took longer than this node's limit of "
+                                  f"{self.timeout:g} s (its resolution goes on; ask again later)")
+        return job.result()
 
 
-class _Expired(Exception):
-    """A request's time limit passed before its job ended."""
+def _header_fields(scope) -> dict:
+    """The request's header fields, names lower-cased; a repeated field's values
+    joined by ``", "``."""
+    headers = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        headers[key] = headers[key] + b", " + value if key in headers else value
+    return headers
 
 
-def _expire(future) -> None:
-    if not future.done():
-        future.set_exception(_Expired())
-
-
-def _settle(future, failed: bool, value) -> None:
-    if future.done():
-        return  # expired: the answer was a 503
-    if failed:
-        future.set_exception(value)
-    else:
-        future.set_result(value)
+def _target(scope) -> str:
+    """The request's path and query, percent-decoded."""
+    target = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    if scope.get("query_string"):
+        target += "?" + scope["query_string"].decode("latin-1")
+    return urllib.parse.unquote(target) if "%" in target else target
 
 
 def serve_one(node, method: str, target: str, headers: dict, body: bytes):
@@ -508,7 +487,7 @@ class Server:
         self.host, self.port = self._socket.getsockname()[:2]
         # http="auto": uvicorn's httptools parser when installed (a dependency), else h11
         config = uvicorn.Config(self.app, log_level=log_level, lifespan="off", access_log=False,
-                                timeout_keep_alive=30, http=http,
+                                timeout_keep_alive=30, http=one_write_protocol(http),
                                 proxy_headers=False, server_header=False, date_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
@@ -519,10 +498,12 @@ class Server:
 
     @property
     def url(self) -> str:
+        """Where the server listens (``http://host:port``)."""
         return f"http://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
+        """Whether the server's thread is serving."""
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> "Server":

@@ -47,6 +47,7 @@ class Network:
         self._joined = 0
 
     def join(self, node: "Node") -> None:
+        """Add *node* to this network (held weakly: a node no one uses leaves it)."""
         self._joined += 1
         self._nodes[(node.name, self._joined)] = node
 

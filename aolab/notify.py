@@ -1,8 +1,9 @@
 """Stage 11 of a step ("notify waiters"): what the resolver tells a listener.
 
-When the context names a listener (``ctx.listener``), the resolver opens an :class:`OpenStep` for
-each step: the listener hears :class:`~aolab.events.StepStarted` (with the
-step's base hashpath and request part), then :class:`~aolab.events.StepFinished`
+When the context names a listener (``ctx.listener``), the resolver opens an
+:class:`OpenStep` for each step: the listener hears it start (the
+:class:`OpenStep` itself is the event, with :class:`~aolab.events.StepStarted`'s
+fields: the step's base hashpath and request part), then :class:`~aolab.events.StepFinished`
 or :class:`~aolab.events.StepFailed`, each carrying the step's one immutable
 :class:`~aolab.step.Step` record.  A step's ``parent`` and ``depth`` come from
 the steps still open on this thread for the same listener, so a device that
@@ -15,9 +16,9 @@ import threading
 import time
 
 from .errors import AolabError
-from .events import StepFailed, StepFinished, StepStarted
+from .events import StepFailed, StepFinished
 from .linking import base_hashpath, request_part, step_inputs
-from .step import Step, kind_of
+from .step import Step
 
 _event = tuple.__new__  # builds the named tuples without their Python-level __new__
 _clock = time.perf_counter
@@ -25,11 +26,14 @@ _local = threading.local()   # per thread: the steps open for listeners, innermo
 
 
 class OpenStep:
-    """A step a listener was told has started; :meth:`finished` or
-    :meth:`failed` ends it with its :class:`~aolab.step.Step` record."""
+    """A step a listener was told has started: it is the started event
+    (:class:`~aolab.events.StepStarted`'s fields: ``base``, ``request``,
+    ``key``, ``device``, ``base_hashpath``, ``request_part``);
+    :meth:`finished` or :meth:`failed` ends it with its
+    :class:`~aolab.step.Step` record."""
 
     __slots__ = ("listener", "base", "request", "key", "device", "opts", "token", "parent",
-                 "depth", "started", "_inputs", "_open")
+                 "depth", "started", "base_hashpath", "request_part", "alg", "_open")
 
     def __init__(self, listener, base, request, key, device, opts):
         self.listener = listener
@@ -43,14 +47,16 @@ class OpenStep:
         except AttributeError:
             open_steps = _local.open = []
         self._open = open_steps
-        self.parent, self.depth = _enclosing(open_steps, listener) if open_steps else (None, 0)
-        try:  # the base's hashpath as it carries it: nothing is stored under it here
-            self._inputs = inputs = (base_hashpath(base, opts), request_part(request))
-        except (AolabError, UnicodeError, RecursionError):  # e.g. it holds an inline device
-            self._inputs = inputs = (None, _safe(request_part, request))
-        self.token = listener.step_started(_event(StepStarted, (base, request, key, device) + inputs))
-        self.started = _clock()
+        if open_steps:
+            self.parent, self.depth = _enclosing(open_steps, listener)
+        else:
+            self.parent = None
+            self.depth = 0
+        self.alg = base.get("hashpath-alg") if "hashpath-alg" in base else None
+        self.base_hashpath, self.request_part = _inputs(base, request, opts)
+        self.token = listener.step_started(self)
         open_steps.append(self)
+        self.started = _clock()
 
     def inputs(self, strict: bool = False) -> tuple:
         """The step's ``(base hashpath, request part)``, computed when it opened.
@@ -59,32 +65,44 @@ class OpenStep:
         be computed is computed again (raising the error), and a caller's base
         has its claimed hashpath checked (:func:`aolab.linking.caller_base`);
         the record shows what the link used."""
-        if strict and (self._inputs[0] is None or self.base is self.opts.caller_base):
-            self._inputs = step_inputs(self.base, self.request, self.opts)
-        return self._inputs
+        if strict and (self.base_hashpath is None or self.base is self.opts.caller_base):
+            self.base_hashpath, self.request_part = step_inputs(self.base, self.request, self.opts)
+        return self.base_hashpath, self.request_part
 
     def finished(self, status: str, value, hashpath) -> None:
-        """Tell the listener the step ended with *status* and *value* (of *hashpath*)."""
-        record = self._record(status, value, hashpath, None)
-        linked = hashpath if isinstance(value, dict) else None  # the one the result carries
-        self.listener.step_finished(_event(StepFinished, (self.token, status, value, linked, record)))
+        """Tell the listener the step ended with *status* and *value* (of *hashpath*,
+        the one a linked message result carries)."""
+        ended = _clock()
+        open_steps = self._open
+        if open_steps and open_steps[-1] is self:
+            open_steps.pop()
+        else:
+            self._close()
+        kind = "message" if isinstance(value, dict) else "value"
+        record = _event(Step, (self.token, self.parent, self.depth, self.device, self.key, status,
+                               kind, self.base_hashpath, self.request_part, hashpath,
+                               (ended - self.started) * 1000.0, None, self.base, self.request,
+                               value, None, self.alg))
+        self.listener.step_finished(_event(StepFinished, (self.token, status, value,
+                                                          hashpath if kind == "message" else None,
+                                                          record)))
 
     def failed(self, error: BaseException) -> None:
         """Tell the listener the step raised *error*."""
-        record = self._record("error", error, None, str(error))
+        ended = _clock()
+        self._close()
+        record = _event(Step, (self.token, self.parent, self.depth, self.device, self.key, "error",
+                               "error", self.base_hashpath, self.request_part, None,
+                               (ended - self.started) * 1000.0, str(error), self.base,
+                               self.request, error, None, self.alg))
         self.listener.step_failed(_event(StepFailed, (self.token, error, record)))
 
-    def _record(self, status, value, hashpath, error) -> Step:
-        """The step's record; the step is closed."""
+    def _close(self) -> None:
         open_steps = self._open
         if open_steps and open_steps[-1] is self:
             open_steps.pop()
         elif self in open_steps:
             open_steps.remove(self)
-        return _event(Step, (self.token, self.parent, self.depth, self.device, self.key, status,
-                             kind_of(value), *self._inputs, hashpath,
-                             (_clock() - self.started) * 1000.0, error,
-                             self.base, self.request, value, None))
 
 
 def _enclosing(open_steps: list, listener) -> tuple:
@@ -93,6 +111,22 @@ def _enclosing(open_steps: list, listener) -> tuple:
         if outer.listener is listener:
             return outer.token, outer.depth + 1
     return None, 0
+
+
+def _inputs(base: dict, request: dict, opts) -> tuple:
+    """``(base hashpath, request part)`` of a step as it opens; the base's
+    hashpath as it carries it (nothing is stored under it here).  The common
+    case, a computed base read with ``{"path": key}``, is answered here
+    without a call; the rest by :mod:`aolab.linking`."""
+    priv = base.get("priv")
+    carried = priv.get("hashpath") if type(priv) is dict else None
+    path = request.get("path") if type(request) is dict and len(request) == 1 else None
+    if type(carried) is str and "/" in carried and type(path) is str and path and "/" not in path:
+        return carried, path
+    try:
+        return base_hashpath(base, opts), request_part(request)
+    except (AolabError, UnicodeError, RecursionError):  # e.g. it holds an inline device
+        return None, _safe(request_part, request)
 
 
 def _safe(function, *args):

@@ -142,6 +142,7 @@ class Registry:
             self.add_path(folder)
 
     def copy(self) -> "Registry":
+        """A registry with the same devices, permissions and loaded devices."""
         new = Registry(self._table, allowed=self.allowed, deny=self.deny)
         new._loaded = dict(self._loaded)
         return new
@@ -201,6 +202,7 @@ class Registry:
         return dev
 
     def check_allowed(self, name: str) -> None:
+        """Raise :class:`DeviceNotAllowed` unless this node allows device *name*."""
         if name in self.deny or (self.allowed is not None and name not in self.allowed):
             raise DeviceNotAllowed(f"device {name!r} is not allowed on this node", device=name)
 
@@ -218,6 +220,7 @@ class Registry:
 
 
 def normalize_name(name) -> str:
+    """A device name as text (bytes decoded as UTF-8; a clear error otherwise)."""
     if isinstance(name, bytes):
         try:
             name = name.decode("utf-8")

@@ -20,9 +20,9 @@ The stages, as ``hb_ao:resolve_stage/4`` numbers them (each a function here):
 5. device lookup: :func:`device_lookup` (:func:`find_handler`, below);
 6. execution: :func:`execute` (a device's errors become aolab errors naming it);
 7. the ``step`` hook and 8. subresolution: not modelled;
-9. cryptographic linking: :func:`link_result` (the result's hashpath, computed
-   here only: for a linked message result, and for every result when someone
-   listens);
+9. cryptographic linking: :func:`link_result` (a linked message result's
+   hashpath, computed here only; a plain value's, when someone listens, is
+   derived by its step record from the step's inputs, see :mod:`aolab.step`);
 10. result caching: :func:`cache_result` (an ``ok`` message into the store);
 11. notify waiters: the listener (:mod:`aolab.events`) hears the step start
     and end, and gets its :class:`~aolab.step.Step` record;
@@ -343,13 +343,12 @@ def link_result(raw, base: dict, request: dict, key: str, answering, opts: dict,
 
     A message result of status ``ok`` or ``pass`` is linked: it carries
     ``base hashpath / request part`` and (``ok`` only) is stored (stage 10).
-    When someone listens (*step*), a plain value's hashpath is computed too,
-    for the record; nothing else computes a step's hashpath."""
+    A plain value is not linked: when someone listens (*step*), its record
+    holds the step's base hashpath and request part, from which
+    :attr:`aolab.step.Step.hashpath` derives the value's hashpath when read."""
     status, value = as_status(raw, answering.name, key)
-    if not isinstance(value, dict):
-        if step is None:
-            return status, value, None
-        return status, value, _value_hashpath(step.inputs(), base)
+    if not isinstance(value, dict):  # a plain value's hashpath: its record derives it, if read
+        return status, value, None
     if value is not base and "commitments" in value and value["commitments"] is base.get("commitments"):
         # a new message that copied its base's signatures: they signed the base, not it
         value = {k: v for k, v in value.items() if k != "commitments"}
@@ -380,18 +379,6 @@ def cache_result(value: dict, result_hp: str, base: dict, base_hp: str, part: st
     if store is not None:
         store.write_step(result_hp, value, base_hashpath=base_hp, base=base, request_part=part,
                          request=request, compressed=compressed_hashpath(result_hp, hashpath_alg(base)))
-
-
-def _value_hashpath(inputs: tuple, base: dict) -> str | None:
-    base_hp, part = inputs
-    if base_hp is None:
-        return None
-    if "/" not in base_hp:
-        return f"{base_hp}/{part}"
-    try:
-        return result_hashpath(base_hp, part, hashpath_alg(base))
-    except AolabError:
-        return None
 
 
 def as_status(raw, device: str, key: str) -> tuple[str, object]:

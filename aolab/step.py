@@ -37,6 +37,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .errors import AolabError
+from .hashpaths import DEFAULT_ALG
+from .linking import result_hashpath
+
 COLUMNS = ("step", "parent", "depth", "device", "key", "status", "base", "request", "result",
            "hashpath", "ms")
 
@@ -61,19 +65,31 @@ class _StepFields(NamedTuple):
     kind: str                  # "message", "value" or "error": the result's graph node kind
     base_hashpath: str | None
     request_part: str | None
-    hashpath: str | None
+    linked_hashpath: str | None  # the hashpath the result carries (or a loaded trace's)
     ms: float | None
     error: str | None
     base_message: Any          # the live messages (None in a loaded or merged trace)
     request_message: Any
     result_message: Any
     origin: Origin | None = None
+    hashpath_alg: str | None = None  # the base's, when it names one (for a value's hashpath)
 
 
 class Step(_StepFields):
     """One resolution step (see the module docstring for the columns)."""
 
     __slots__ = ()
+
+    @property
+    def hashpath(self) -> str | None:
+        """The result's hashpath: the one a linked message carries; for a plain
+        value, ``base hashpath / request part`` (derived here, from the two
+        strings the record holds, when first asked: nothing is hashed while
+        the step runs that the result itself did not need)."""
+        found = self.linked_hashpath
+        if found is not None or self.kind != "value" or self.base_hashpath is None:
+            return found
+        return value_hashpath(self.base_hashpath, self.request_part, self.hashpath_alg)
 
     @property
     def base(self) -> str:
@@ -110,6 +126,24 @@ class Step(_StepFields):
         """The worker a merged step ran on (None in a local trace)."""
         return None if self.origin is None else self.origin.worker
 
+    # -- equal when they describe the same step ---------------------------------
+    def _compared(self) -> tuple:
+        # a value's hashpath, derived or loaded, compares as the hashpath it is
+        return tuple.__getitem__(self, _BEFORE_LINKED) + (self.hashpath,) \
+            + tuple.__getitem__(self, _AFTER_LINKED)
+
+    def __eq__(self, other):
+        if isinstance(other, Step):
+            return self._compared() == other._compared()
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
     # -- read like a dict ------------------------------------------------------
     def __getitem__(self, name):
         if isinstance(name, str):
@@ -135,7 +169,23 @@ class Step(_StepFields):
 
 
 _KEYS = COLUMNS + ("kind", "error", "request_message") + RUN_COLUMNS
-_NAMES = frozenset(_KEYS) | frozenset(_StepFields._fields)
+_LINKED = _StepFields._fields.index("linked_hashpath")
+_BEFORE_LINKED = slice(0, _LINKED)
+_AFTER_LINKED = slice(_LINKED + 1, _StepFields._fields.index("hashpath_alg"))
+_NAMES = frozenset(_KEYS) | frozenset(_StepFields._fields) | {"hashpath"}
+
+
+def value_hashpath(base_hp: str, part, alg: str | None) -> str | None:
+    """The hashpath of a plain value computed from a base of hashpath *base_hp*
+    by a request contributing *part* (None when it cannot be computed)."""
+    if part is None:
+        return None
+    if "/" not in base_hp:
+        return f"{base_hp}/{part}"
+    try:
+        return result_hashpath(base_hp, part, alg or DEFAULT_ALG)
+    except AolabError:
+        return None
 
 
 def kind_of(result) -> str:

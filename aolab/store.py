@@ -215,17 +215,20 @@ class DiskStore(Store):
         return f"<DiskStore {self.root}>"
 
     def write(self, message: dict) -> str:
+        """Write *message* under its ID; return the ID."""
         message = storable(message)
         message_id = ids.id(message)
         self._put(self._message_file(message_id), {"id": message_id, "message": encode_value(message)})
         return message_id
 
     def write_result(self, hashpath: str, message: dict) -> None:
+        """Write *message* and link *hashpath* to its ID."""
         message_id = self.write(message)
         self._put(self._link_file(hashpath), {"hashpath": hashpath, "id": message_id})
 
     def write_step(self, result_hashpath: str, result: dict, base_hashpath: str, base,
                    request_part: str, request: dict, compressed: str | None = None) -> None:
+        """Write a step's result and link its hashpath (and compressed hashpath) to it."""
         message_id = self.write(result)
         self._put(self._link_file(result_hashpath), {"hashpath": result_hashpath, "id": message_id})
         if compressed is not None:
@@ -239,6 +242,7 @@ class DiskStore(Store):
                     pass  # holds values a store cannot keep (an inline device): no input to offer
 
     def read(self, key: str) -> dict:
+        """The message stored under *key* (an ID or a hashpath); :class:`StoreError` when absent or damaged."""
         _check_key(key)
         link = self._link_file(key)
         if link.exists():
@@ -441,12 +445,15 @@ class StoreChain(Store):
         return len(self.stores[0]) if hasattr(self.stores[0], "__len__") else 0
 
     def write(self, message: dict) -> str:
+        """Write into the first store of the chain; return the ID."""
         return self.stores[0].write(message)
 
     def write_result(self, hashpath: str, message: dict) -> None:
+        """Write into the first store of the chain."""
         self.stores[0].write_result(hashpath, message)
 
     def write_step(self, *args, **kwargs) -> None:
+        """Write a step into the first store of the chain."""
         self.stores[0].write_step(*args, **kwargs)
 
     def exclusive(self):

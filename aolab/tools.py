@@ -61,6 +61,7 @@ def npm_dir() -> pathlib.Path:
 
 
 def node_modules() -> pathlib.Path:
+    """Where ``npm ci`` installs the pinned npm packages."""
     return npm_dir() / "node_modules"
 
 
@@ -161,6 +162,7 @@ def report() -> dict[str, str]:
 
 
 def main() -> int:
+    """Print where each outside tool is (``python -m aolab.tools``); 1 when a pinned tool is damaged."""
     broken = False
     for name, status in report().items():
         print(f"  {name:<9} {status}")

@@ -27,7 +27,7 @@ from . import trace_file
 from .events import StepFailed, StepFinished, StepStarted, listening
 from .notify import OpenStep
 from .step import COLUMNS
-from .step_graph import add_steps
+from .step_graph import StepGraph, add_steps
 
 #: What ``show`` and ``stepper`` call: :mod:`aolab.viz` registers its functions
 #: here when it is imported (a trace never imports the drawing code).
@@ -42,7 +42,7 @@ class RecordedSteps:
     TABLE_COLUMNS = COLUMNS
 
     def __init__(self):
-        self._graph = nx.DiGraph()
+        self._graph = StepGraph()
         self._in_graph = 0
 
     @property

@@ -64,6 +64,7 @@ class Wallet:
 
     @property
     def can_sign(self) -> bool:
+        """Whether this wallet holds a private key (a public-only wallet verifies only)."""
         return self._private is not None
 
     def sign(self, data: bytes) -> bytes:

@@ -64,6 +64,7 @@ def write_compiled(key: str, wasm: wasmtime.Module) -> None:
 
 
 def write_atomically(file: pathlib.Path, data: bytes) -> None:
+    """Write *data* to *file* through a temporary file renamed into place (no torn reads)."""
     file.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=file.parent, prefix=".tmp-")
     try:

@@ -50,6 +50,7 @@ class LruCache:
         self.size, self._entries, self._lock = size, OrderedDict(), threading.Lock()
 
     def get(self, key):
+        """The value cached under *key* (now the most recent), or None."""
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -57,6 +58,7 @@ class LruCache:
             return found
 
     def put(self, key, value) -> None:
+        """Cache *value* under *key*, dropping the least recently used beyond ``size``."""
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)

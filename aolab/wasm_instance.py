@@ -121,6 +121,7 @@ class Instance:
 
     # -- calls ----------------------------------------------------------------------
     def function(self, name: str) -> fastcall.Export:
+        """The exported function *name* (a clear error lists the exports when it is absent)."""
         found = self._functions.get(name)
         if found is None:
             item = self._exports.get(name) if isinstance(name, str) else None
@@ -286,6 +287,7 @@ class Instance:
         return int.from_bytes(self.read(offset, size), "little")
 
     def write_int(self, offset: int, value: int, size: int) -> None:
+        """Write *value* as a little-endian integer of *size* bytes at *offset* (wrapped to its width)."""
         self.write(offset, (value % (1 << (8 * size))).to_bytes(size, "little"))
 
     def pointer(self, value: int) -> int:

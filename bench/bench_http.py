@@ -14,7 +14,18 @@
   without sockets (``request_message`` + ``handle`` + ``encode_answer`` on the same
   requests: what is left of the ratio once transport and client are gone), and the
   pairs over HTTP from a server with no time limit (``timeout=None``: the node's work
-  on the event loop's thread, no hand-over to the node thread and back).
+  on the event loop's thread, no hand-over to the node thread and back);
+* where one request's time goes (``ms_per_request_*``, the mean of a schedule and a
+  compute, from the timed HTTP run): the client's request encoding, answer decoding and
+  the rest of its CPU (sockets, the answer's head); the server's request decoding,
+  handling (the node's resolution: what the in-process run does), answer encoding and
+  the rest of its CPU (uvicorn, asyncio, sockets, the hand-over to the node thread);
+  ``waiting``: the wall time neither process spent on a CPU (being woken up, or waiting
+  for a core the machine's other work holds); and the server's CPU by thread (the event
+  loop's: uvicorn's HTTP parsing, asyncio, the sockets, the ASGI app and the hand-over;
+  the node thread's: the three jobs). Each job's figure is the CPU time of the
+  thread that runs it (``time.thread_time``, as the in-process figure is CPU time),
+  taken by wrapping its function for the run (about a microsecond a call).
 
 The machine is shared: each figure is measured in ``ROUNDS`` interleaved rounds (one of
 each kind per round) and reported as the median; a ratio is the median of the rounds'
@@ -28,6 +39,7 @@ Run: ``.venv/bin/python bench/bench_http.py``.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -58,16 +70,33 @@ print(json.dumps({"seconds": time.perf_counter() - t, "requests": threads * per_
 PAIRS_CLIENT = r'''
 import json, sys, time
 import aolab
+from aolab import http_client
 url, pairs = sys.argv[1], int(sys.argv[2])
+spent = {"encode": 0.0, "decode": 0.0}
+
+
+def timed(name, function):  # the client's own codec CPU time, per job (bench only)
+    def wrapper(*args, **kw):
+        started = time.thread_time()
+        try:
+            return function(*args, **kw)
+        finally:
+            spent[name] += time.thread_time() - started
+    return wrapper
+
+
 remote = aolab.connect(url)
 process = remote.spawn({"execution-device": "counter@1.0", "scheduler-device": "scheduler@1.0",
                         "bench": "http"})
+http_client.encode_request = timed("encode", http_client.encode_request)
+http_client.decode_response = timed("decode", http_client.decode_response)
 t, cpu = time.perf_counter(), time.process_time()
 for n in range(pairs):
     slot = remote.schedule(process, {"action": "add", "amount": 1, "n": n})["slot"]
     assert remote.compute(process, slot)["at-slot"] == slot
 print(json.dumps({"seconds": time.perf_counter() - t, "pairs": pairs,
-                  "client_cpu": time.process_time() - cpu}))
+                  "client_cpu": time.process_time() - cpu,
+                  "client_encode": spent["encode"], "client_decode": spent["decode"]}))
 '''
 
 
@@ -90,6 +119,20 @@ def _forget_ids() -> None:
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _thread_cpu(threads: dict) -> dict:
+    """``{name: CPU seconds}`` each thread has used so far (Linux's per-thread
+    ``/proc`` counters, in clock ticks; NaN where there are none)."""
+    found = {}
+    for name, thread in threads.items():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            found[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            found[name] = float("nan")
+    return found
 
 
 def _counter_process(name: str) -> dict:
@@ -136,6 +179,63 @@ def _server_pipeline_pairs(pairs: int) -> float:
     return pairs / (time.perf_counter() - start)
 
 
+@contextlib.contextmanager
+def _server_jobs_timed():
+    """``{job: CPU seconds}`` the server spends decoding requests, handling them (the
+    node's resolution, hooks and status) and encoding answers: the CPU time of the
+    thread that runs them, taken around :mod:`aolab.http_server`'s three functions for
+    as long as the block runs (as the in-process figure is CPU time)."""
+    from aolab import http_server
+
+    jobs = {"decode": "decode_request", "resolve": "handle", "encode": "encode_answer"}
+    spent = dict.fromkeys(jobs, 0.0)
+    originals = {job: getattr(http_server, name) for job, name in jobs.items()}
+
+    def timed(job, function):
+        def wrapper(*args, **kw):
+            started = time.thread_time()
+            try:
+                return function(*args, **kw)
+            finally:
+                spent[job] += time.thread_time() - started
+        return wrapper
+
+    for job, name in jobs.items():
+        setattr(http_server, name, timed(job, originals[job]))
+    try:
+        yield spent
+    finally:
+        for job, name in jobs.items():
+            setattr(http_server, name, originals[job])
+
+
+def _per_request_ms(found: list) -> dict:
+    """Where a request's time goes (ms; a pair is two requests, a schedule and a
+    compute): the client's codec and the rest of its CPU (its socket calls and
+    reading the answer's head), the server's decode, resolution and encode, the
+    rest of its CPU (uvicorn, asyncio, sockets, the hand-over to the node thread),
+    what neither process spent on a CPU (waiting to be woken), and the server's
+    CPU by thread."""
+    def ms(key):
+        return statistics.median(r[key] for r in found) / 2 * 1e3
+
+    parts = {
+        "client_encode": ms("client_encode"), "client_decode": ms("client_decode"),
+        "client_other": ms("cpu_client") - ms("client_encode") - ms("client_decode"),
+        "server_decode": ms("server_decode"), "server_resolve": ms("server_resolve"),
+        "server_encode": ms("server_encode"),
+        "server_other": ms("cpu_server") - ms("server_decode") - ms("server_resolve")
+        - ms("server_encode"),
+    }
+    parts["waiting"] = ms("wall_http") - ms("cpu_client") - ms("cpu_server")
+    # the server's CPU by thread: the event loop's (uvicorn: HTTP parsing, asyncio,
+    # sockets, the ASGI app, handing the job over and taking its answer back) and the
+    # node thread's (the three jobs above, and waiting for the next job)
+    parts["server_loop_thread"] = ms("server_loop_thread")
+    parts["server_node_thread"] = ms("server_node_thread")
+    return {f"ms_per_request_{name}": value for name, value in parts.items()}
+
+
 def _round(info_requests: int, pairs: int) -> dict:
     node = aolab.Node(name="bench-http", record=False, network=aolab.Network())
     start = time.perf_counter()
@@ -145,9 +245,13 @@ def _round(info_requests: int, pairs: int) -> dict:
     with node.serve(port=0) as server:
         info = _client(CLIENT, server.host, server.port, 4, info_requests // 4)
         _forget_ids()
-        cpu = _cpu()
-        pair_run = _client(PAIRS_CLIENT, server.url, pairs)
-        server_cpu = (_cpu() - cpu) / pairs
+        threads = {"loop": server._thread, "node": server.app.worker._thread}
+        with _server_jobs_timed() as jobs:
+            cpu, thread_cpu = _cpu(), _thread_cpu(threads)
+            pair_run = _client(PAIRS_CLIENT, server.url, pairs)
+            server_cpu = (_cpu() - cpu) / pairs
+            thread_cpu = {name: (seconds - thread_cpu[name]) / pairs
+                          for name, seconds in _thread_cpu(threads).items()}
     untimed = aolab.Node(name="bench-http-untimed", record=False, network=aolab.Network())
     with untimed.serve(port=0, timeout=None) as server:  # the node's work on the loop's thread
         _forget_ids()
@@ -159,7 +263,12 @@ def _round(info_requests: int, pairs: int) -> dict:
             "pairs_http": http_pairs, "pairs_local": local_pairs, "pairs_pipeline": pipeline,
             "pairs_http_untimed": untimed_run["pairs"] / untimed_run["seconds"],
             "cpu_local": local_cpu, "cpu_server": server_cpu,
-            "cpu_client": pair_run["client_cpu"] / pairs}
+            "cpu_client": pair_run["client_cpu"] / pairs,
+            "wall_http": pair_run["seconds"] / pairs,
+            "client_encode": pair_run["client_encode"] / pairs,
+            "client_decode": pair_run["client_decode"] / pairs,
+            **{f"server_{job}": seconds / pairs for job, seconds in jobs.items()},
+            **{f"server_{name}_thread": seconds for name, seconds in thread_cpu.items()}}
 
 
 def run(info_requests: int = 2000, pairs: int = 300, rounds: int = ROUNDS) -> dict:
@@ -193,6 +302,9 @@ def run(info_requests: int = 2000, pairs: int = 300, rounds: int = ROUNDS) -> di
         "cpu_ms_per_pair_in_process": median("cpu_local") * 1e3,
         "cpu_ms_per_pair_http_server": median("cpu_server") * 1e3,
         "cpu_ms_per_pair_http_client": median("cpu_client") * 1e3,
+        "ms_per_request_in_process": median("cpu_local") / 2 * 1e3,
+        "ms_per_request_http_wall": median("wall_http") / 2 * 1e3,
+        **_per_request_ms(found),
         "load_average_1min_before_after": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
     }
 

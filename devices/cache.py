@@ -31,6 +31,7 @@ NAME = "cache@1.0"
 
 
 def info():
+    """The device's info: it exports ``read``."""
     return {"exports": ["read"], "excludes": ["set", "keys"]}
 
 

@@ -35,6 +35,7 @@ OPERATIONS = {
 
 
 def info():
+    """The device's info: it exports ``calculate``."""
     return {"exports": ["calculate"]}
 
 

@@ -90,6 +90,7 @@ SEED_LIMIT = 2**32 - 1  # llama.cpp reads 0xFFFFFFFF as "pick a random seed"
 
 
 def info():
+    """The device's info: the keys it answers."""
     return {"exports": ["completions", "chat", "models", "health", "compute", "token"]}
 
 

@@ -69,6 +69,7 @@ GENERATOR = "inference@1.0"
 
 
 def info():
+    """The device's info: the keys it answers."""
     return {"exports": ["verify", "compare", "publish"]}
 
 

@@ -64,6 +64,7 @@ def _get(key, base, request=None, opts=None):
 
 
 def info():
+    """The device's info: any other key is read from the message (``get``)."""
     return {"default": _get}
 
 

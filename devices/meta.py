@@ -35,6 +35,7 @@ UPDATE_SKIPS = frozenset(("path", "method", "commitments", "priv", "device"))
 def info():
     # ``info`` is both this device's info and a key it answers, so one handler
     # takes both keys (HyperBEAM tells them apart by arity).
+    """The device's info: ``info`` and ``build``, through one handler."""
     return {"exports": ["info", "build"], "handler": _router}
 
 

@@ -16,6 +16,7 @@ NAME = "multipass@1.0"
 
 
 def info():
+    """The device's info: one handler for every key but message@1.0's own."""
     return {"handler": handle, "excludes": ["set", "keys", "snapshot", "normalize"]}
 
 

@@ -42,6 +42,7 @@ NON_CHARGEABLE = {"meta@1.0": ("info", "build"), "p4@1.0": ("balance",)}
 
 
 def info():
+    """The device's info: its two hooks and ``balance``."""
     return {"exports": ["request", "response", "balance"]}
 
 

@@ -71,6 +71,7 @@ DEFAULT_SNAPSHOT_LAG = 64
 
 
 def info():
+    """The device's info: the keys it answers (``set`` and ``keys`` go to message@1.0)."""
     return {"exports": ["schedule", "slot", "verify-schedule", "next", "compute", "now",
                         "init", "snapshot", "push"],
             "excludes": ["set", "keys"]}
@@ -416,6 +417,7 @@ def process_id_of(base: dict) -> str:
 
 
 def as_process(state: dict) -> dict:
+    """*state* with process@1.0 as its device."""
     return state if state.get("device") == NAME else {**state, "device": NAME}
 
 

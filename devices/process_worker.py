@@ -67,6 +67,7 @@ class Worker:
         self.written: int | None = None
 
     def at_slot(self) -> int:
+        """The slot the live state is at (-1 before any, -2 with no live state)."""
         return int(self.state.get("at-slot", -1)) if self.state is not None else -2
 
     def drop(self, opts) -> None:

@@ -73,6 +73,7 @@ MAX_ASSIGNMENT_QUERY_LEN = 1000
 
 
 def info():
+    """The device's info: the keys it answers (``set`` and ``keys`` go to message@1.0)."""
     return {"exports": ["status", "next", "schedule", "slot", "init", "checkpoint",
                         "verify-schedule"],
             "excludes": ["set", "keys"]}
@@ -125,10 +126,12 @@ def status(base, request, opts):
 
 
 def init(base):
+    """Nothing to set up: the base as it is."""
     return base
 
 
 def checkpoint(base):
+    """Nothing to checkpoint: assignments are stored as they are made."""
     return base
 
 

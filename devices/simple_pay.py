@@ -42,6 +42,7 @@ TOPUP_KEYS = ("path", "amount", "recipient")
 
 
 def info():
+    """The device's info: the keys it answers."""
     return {"exports": ["estimate", "debit", "balance", "topup"]}
 
 

@@ -21,20 +21,24 @@ NAME = "test-device@1.0"
 
 
 def test_func(base):
+    """A constant, for tests of key lookup."""
     return "GOOD_FUNCTION"
 
 
 def init(base):
+    """Start with no slot seen."""
     return {**base, "already-seen": []}
 
 
 def compute(base, request):
+    """Note the slot as seen; put a fixed key and the slot in the results."""
     slot = request.get("slot")
     return {**base, "random-key": "random-value", "results": {"assignment-slot": slot},
             "already-seen": [slot, *base.get("already-seen", [])]}
 
 
 def restore(base):
+    """Keep the slots seen so far in ``priv/test-key`` (an error with none to restore)."""
     if "already-seen" not in base:
         raise KeyNotFound("test-device@1.0: no viable state to restore (no 'already-seen')",
                           key="already-seen", device=NAME)
@@ -44,9 +48,11 @@ def restore(base):
 
 
 def snapshot(base):
+    """An empty snapshot."""
     return {}
 
 
 def mul(base, request):
+    """The product of the two ``args`` (a wasm import for tests)."""
     first, second = request.get("args")
     return {"state": base.get("state"), "results": [first * second]}

@@ -152,10 +152,12 @@ def args_sizes_get(base, request):
 
 
 def environ_get(base):
+    """WASI ``environ_get``: no environment variables."""
     return {"state": base.get("state"), "results": [ERRNO_SUCCESS]}
 
 
 def args_get(base):
+    """WASI ``args_get``: no arguments."""
     return {"state": base.get("state"), "results": [ERRNO_SUCCESS]}
 
 

@@ -94,6 +94,7 @@ NAME = "wasm64@1.0"
 
 
 def info():
+    """The device's info: the keys it answers."""
     return {"exports": ["init", "compute", "snapshot", "normalize", "terminate"]}
 
 

@@ -165,6 +165,31 @@ def test_a_requests_time_limit_counts_while_it_waits_for_the_node():
         first.join()
 
 
+
+def test_each_waiting_requests_time_limit_counts_from_its_arrival():
+    """Several requests waiting behind a slow one each get their 503 about one
+    limit after they came, not one limit after the request before them."""
+    import concurrent.futures
+    import threading
+    import time
+    node = aolab.Node(name="queue")
+    node.register_device("slow@1.0", {"wait": lambda base, req: (time.sleep(2.0), "done")[1]})
+    with node.serve(port=0, timeout=0.3) as server:
+        first = threading.Thread(target=httpx.get, args=(server.url + "/~slow@1.0/wait",))
+        first.start()
+        time.sleep(0.1)
+
+        def waited():
+            started = time.monotonic()
+            answer = httpx.get(server.url + "/~meta@1.0/info/node-name", timeout=10)
+            return answer.status_code, time.monotonic() - started
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            found = list(pool.map(lambda _: waited(), range(4)))
+        assert [code for code, _ in found] == [503] * 4
+        assert max(seconds for _, seconds in found) < 0.9, found  # one after another: 1.2 s
+        first.join()
+
 @pytest.mark.parametrize("buffer_size", [1, 3, 8192])
 def test_client_reads_answers_whole_or_line_by_line(buffer_size):
     import io
@@ -423,3 +448,106 @@ def test_an_unreachable_peer_holds_nothing_for_its_network(plain):
     network.join(up)
     assert network.nodes()[0] is down
     assert network.fetch(stored)["kept"] == "here"
+
+
+class _Recorded:
+    """A transport that records what is written on it (for OneWriteTransport)."""
+
+    def __init__(self):
+        self.writes, self.closed = [], False
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+
+    def is_closing(self):
+        return self.closed
+
+    def close(self):
+        self.closed = True
+
+    def get_write_buffer_size(self):
+        return 0
+
+    def get_extra_info(self, name, default=None):
+        return ("127.0.0.1", 1) if name == "peername" else default
+
+
+def test_an_answers_head_and_body_leave_in_one_write():
+    import asyncio
+    from aolab.http_server import JOINED_WRITE_BYTES, OneWriteTransport
+
+    async def scenario():
+        real = _Recorded()
+        joined = OneWriteTransport(real, asyncio.get_running_loop())
+        joined.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n")
+        joined.write(b"body")
+        assert real.writes == [] and joined.get_write_buffer_size() == 42
+        await asyncio.sleep(0)  # the end of the loop's turn
+        assert real.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nbody"]
+        joined.write(b"head")
+        joined.write(b"x" * JOINED_WRITE_BYTES)  # large: what waits goes first, then it
+        assert real.writes[1:] == [b"head", b"x" * JOINED_WRITE_BYTES]
+        joined.write(b"last")
+        joined.close()  # a close sends what waits first
+        assert real.writes[-1] == b"last" and real.closed
+        assert joined.get_extra_info("peername") == ("127.0.0.1", 1)
+
+    asyncio.run(scenario())
+
+
+def test_answers_on_a_kept_alive_raw_connection_arrive_whole(plain):
+    """Through the joined writes, each answer on a kept-alive connection arrives
+    whole and alone (its head, then its body, nothing of another answer)."""
+    import socket
+    _node, server = plain
+    with socket.create_connection((server.host, server.port)) as sock:
+        for _ in range(2):
+            sock.sendall(b"GET /~meta@1.0/info/node-name HTTP/1.1\r\nhost: x\r\n\r\n")
+            data = b""
+            while not data.endswith(b"plain-http"):
+                chunk = sock.recv(65536)
+                assert chunk, data
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.count(b"HTTP/1.1") == 1
+
+
+
+@pytest.mark.parametrize("http", ["httptools", "h11"])
+def test_both_http_parsers_answer_on_one_connection(http):
+    from aolab.http_server import one_write_protocol
+    assert one_write_protocol(http).__name__.startswith("OneWrite")
+    node = aolab.Node(name=f"parser-{http}")
+    with node.serve(port=0, http=http) as server, aolab.http_client.http_client(server.url) as c:
+        answers = [c.get("/~meta@1.0/info/node-name") for _ in range(3)]
+        assert [(a.status_code, a.text) for a in answers] == [(200, f"parser-{http}")] * 3
+    with pytest.raises(ValueError, match="h11"):
+        one_write_protocol("h2")
+
+def test_the_node_thread_hands_back_results_errors_and_expiry():
+    import asyncio
+    import threading
+    from aolab.http_server import NodeThread
+
+    worker = NodeThread()
+    try:
+        job = worker.submit(lambda a, b: a + b, 2, 3)
+        assert job.wait(5) and job.result() == 5
+        job = worker.submit({}.__getitem__, "missing")
+        assert job.wait(5)
+        with pytest.raises(KeyError):
+            job.result()
+        release, ended = threading.Event(), threading.Event()
+        slow = worker.submit(lambda: (release.wait(5), ended.set()))
+        after = worker.submit(lambda: "after")
+        assert not slow.wait(0.05)  # still running: the caller stops waiting
+
+        async def on_the_loop():
+            future = slow.ended_on(asyncio.get_running_loop())
+            release.set()
+            await asyncio.wait_for(future, 5)  # settled from the node's thread
+
+        asyncio.run(on_the_loop())
+        assert after.wait(5) and after.result() == "after" and ended.is_set()  # in order
+        assert slow.ended_on(None) is None  # ended: nothing to wait for
+    finally:
+        worker.shutdown()

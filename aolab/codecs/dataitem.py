@@ -65,6 +65,7 @@ class DataItem:
 
     @property
     def signed(self) -> bool:
+        """Whether the item carries a signature (not the all-zero placeholder)."""
         return self.signature != UNSIGNED
 
     @property

@@ -112,6 +112,7 @@ def tabm_to_http(tabm: dict) -> dict:
 
 
 def content_digest(body: bytes) -> bytes:
+    """The ``content-digest`` field of *body* (RFC 9530: ``sha-256=:<base64>:``)."""
     return b"sha-256=" + structured.sf_binary(hashlib.sha256(body).digest())
 
 

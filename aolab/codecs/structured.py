@@ -40,7 +40,8 @@ from ..message import normalize_key
 REGEN_KEYS = frozenset(("unsigned_id", "content-digest"))
 #: Keys the codecs write themselves; a message holding one could not be read back.
 CODEC_KEYS = frozenset(("ao-types", "ao-ids", "body-keys"))
-_ESCAPE_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789.-_/?&+")
+_ESCAPE_SAFE_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789.-_/?&+"
+_ESCAPE_SAFE = frozenset(_ESCAPE_SAFE_BYTES)
 MAX_DEPTH = 256
 
 
@@ -109,12 +110,15 @@ def escape_key(key: str) -> bytes:
     except UnicodeEncodeError as exc:
         raise EncodingError(f"key {key!r} is not valid Unicode ({exc.reason} at position "
                             f"{exc.start})", key=repr(key)) from None
-    if all(b in _ESCAPE_SAFE for b in raw):
+    if not raw.translate(None, _ESCAPE_SAFE_BYTES):  # every byte safe: as it is
         return raw
     return b"".join(bytes((b,)) if b in _ESCAPE_SAFE else b"%%%02x" % b for b in raw)
 
 
 def unescape_key(raw: bytes) -> str:
+    """The inverse of :func:`escape_key`."""
+    if b"%" not in raw:  # nothing escaped
+        return raw.decode("utf-8")
     return re.sub(rb"%([0-9a-fA-F]{2})", lambda m: bytes((int(m.group(1), 16),)), raw).decode("utf-8")
 
 
@@ -125,6 +129,7 @@ MAX_LIST_DEPTH = 32
 
 
 def as_binary(value, key=None) -> bytes:
+    """*value* as bytes: a str UTF-8 encoded, anything else as it is (an error names *key*)."""
     if not isinstance(value, str):
         return value
     try:
@@ -414,7 +419,7 @@ def from_tabm(tabm: dict) -> dict:
     for key, value in tabm.items():
         if key == "ao-types":
             continue
-        kind = types.get(normalize_key(key))
+        kind = types.get(normalize_key(key)) if types else None
         if isinstance(value, dict):
             child = from_tabm(value)
             out[key] = [child[k] for k in sorted(child, key=int)] if kind == "list" else child

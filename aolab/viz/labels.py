@@ -105,6 +105,7 @@ def _same(a, b) -> bool:
 
 
 def preview_line(text: str, width: int) -> str:
+    """*text* cut to *width* characters, ``...`` marking the cut."""
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
