@@ -3,7 +3,8 @@
 The httpsig codec (:mod:`aolab.codecs.httpsig`) is pure: it builds signature
 bases, commitments and IDs, and holds no keys and trusts no node.  This module
 is the glue around it: :func:`sign` with a wallet, the rsa-pss-sha512 check
-(:func:`check_rsa_pss`, registered with the codec), and the signers a node
+(:func:`check_rsa_pss`, registered with the codec; :func:`check_ans104_rsa`,
+registered with the ANS-104 codec), and the signers a node
 acts on (:func:`signers`, :func:`signed_keys`, :func:`verified_signers`,
 :func:`only_signed`), which may use what the node already verified.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import collections
 import hashlib
 
-from .codecs import httpsig
+from .codecs import dataitem, httpsig
 from .codecs.base64url import b64url
 from .codecs.structured import sf_binary, sf_string
 from .context import as_context
@@ -75,6 +76,18 @@ def check_rsa_pss(base: bytes, signature: bytes, keyid: str) -> bool:
 
 
 httpsig.SIGNATURE_CHECKS[httpsig.RSA_ALG] = check_rsa_pss
+
+
+def check_ans104_rsa(data: bytes, signature: bytes, owner: bytes) -> bool:
+    """Whether an ANS-104 item's *signature* over *data* is its *owner*'s (an
+    Arweave RSA modulus): RSA-PSS-SHA256, as ``ar_bundles:verify_item``."""
+    try:
+        return from_keyid(b64url(owner)).verify_pss_sha256(data, signature)
+    except (CommitmentError, ValueError):
+        return False
+
+
+dataitem.SIGNATURE_CHECKS[dataitem.SIGNATURE_TYPE_ARWEAVE] = check_ans104_rsa
 
 
 def verified_signers(message):

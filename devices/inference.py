@@ -66,6 +66,7 @@ Reference: apuslabs/hb-apus-devices docs/inference.md (inference@1.0).
 from __future__ import annotations
 
 import atexit
+import collections
 import math
 import os
 import threading
@@ -310,7 +311,10 @@ class Loaded:
         self.model, self.stamp, self.lock = model, stamp, threading.Lock()
 
 
-_LOADED: dict = {}
+#: Models kept loaded at once (per model and settings); the least recently used
+#: beyond it is forgotten (freed once no call is using it).
+MAX_LOADED = 4
+_LOADED: "collections.OrderedDict[tuple, Loaded]" = collections.OrderedDict()
 _LOADING = threading.Lock()
 
 
@@ -323,6 +327,7 @@ def loaded_model(path: str, declared: str, settings: dict) -> Loaded:
     with _LOADING:
         found = _LOADED.get(key)
         if found is not None and found.stamp == stamp:
+            _LOADED.move_to_end(key)
             return found
         actual = model_id(path)
         if actual != declared:
@@ -336,7 +341,16 @@ def loaded_model(path: str, declared: str, settings: dict) -> Loaded:
                                 n_threads_batch=settings["n_threads"],
                                 n_gpu_layers=settings["n_gpu_layers"], seed=0, verbose=False)
         _LOADED[key] = found = Loaded(model, stamp)
+        _LOADED.move_to_end(key)
+        _trim_loaded()
         return found
+
+
+def _trim_loaded() -> None:
+    """Forget the least recently used models beyond :data:`MAX_LOADED`: a call
+    still using one keeps it alive, and it is freed when that call ends."""
+    while len(_LOADED) > MAX_LOADED:
+        _LOADED.popitem(last=False)
 
 
 def unload_models() -> None:

@@ -218,6 +218,22 @@ def test_a_stream_records_every_token_as_a_child_step(model_path):
 
 
 @llm
+def test_loaded_models_are_bounded_and_the_least_recently_used_is_forgotten(model_path, monkeypatch):
+    monkeypatch.setattr(inference, "MAX_LOADED", 2)
+    declared = llm_model.model_id(model_path)
+    path = str(model_path)
+    kept = [inference.loaded_model(path, declared, {**inference.SETTINGS, "n_ctx": n})
+            for n in (256, 384)]
+    inference.loaded_model(path, declared, {**inference.SETTINGS, "n_ctx": 256})  # used again
+    inference.loaded_model(path, declared, {**inference.SETTINGS, "n_ctx": 448})
+    contexts = sorted(dict(key[1])["n_ctx"] for key in inference._LOADED)
+    assert len(inference._LOADED) == 2 and contexts == [256, 448]   # 384 went: least recently used
+    assert kept[1].model.tokenize(b"a message")   # a caller still holding it can use it
+    lab = _node("bounded", model_path)
+    assert lab.resolve(INFER, _ask("a message is", temperature=0))["choices"][0]["text"]
+
+
+@llm
 def test_two_nodes_give_equal_hashpaths_for_100_prompts(model_path):
     alice, bob = _node("hp-alice", model_path), _node("hp-bob", model_path)
     words = llm_model.CORPUS.read_text().split()

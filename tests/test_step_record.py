@@ -115,3 +115,23 @@ def test_the_resolver_side_imports_no_recorder_and_no_viz(module):
 @pytest.mark.parametrize("module", ["trace.py", "step_graph.py", "merged_trace.py", "trace_file.py"])
 def test_traces_import_no_viz(module):
     assert not {n for n in _imports(module) if "viz" in n}
+
+
+_IMPURE = {"wallet", "signing", "node", "store", "resolver", "context", "trace", "viz"}
+#: httpsig's ``__getattr__`` re-exports the names that moved to aolab.signing, loaded on first use.
+_REEXPORTS = {("httpsig.py", "signing")}
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in (AOLAB / "codecs").glob("*.py")))
+def test_codecs_are_pure(module):
+    """Codecs import no wallet, signing, node, store or resolver: keys and trust are given to them."""
+    found = set()
+    for node in ast.walk(ast.parse((AOLAB / "codecs" / module).read_text())):
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] + [alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found |= {n.split(".")[-1] for n in names if n.split(".")[-1] in _IMPURE}
+    assert not {(module, name) for name in found} - _REEXPORTS
