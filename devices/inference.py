@@ -319,9 +319,10 @@ _LOADING = threading.Lock()
 
 
 def loaded_model(path: str, declared: str, settings: dict) -> Loaded:
-    """The model at *path*, loaded with *settings* (kept loaded).  Its file must
-    hash to *declared*, the ID it was registered under: checked when it loads,
-    and again whenever the file's size or modification time changes."""
+    """The model at *path*, loaded with *settings* (kept loaded: at most
+    :data:`MAX_LOADED` models at once).  Its file must hash to *declared*, the
+    ID it was registered under: checked when it loads, and again whenever the
+    file's size or modification time changes."""
     key = (declared, tuple(sorted(settings.items())))
     stamp = _stamp(path)
     with _LOADING:
