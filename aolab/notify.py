@@ -52,7 +52,7 @@ class OpenStep:
         else:
             self.parent = None
             self.depth = 0
-        self.alg = base.get("hashpath-alg") if "hashpath-alg" in base else None
+        self.alg = base.get("hashpath-alg")
         self.base_hashpath, self.request_part = _inputs(base, request, opts)
         self.token = listener.step_started(self)
         open_steps.append(self)

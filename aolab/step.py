@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .errors import AolabError
-from .hashpaths import DEFAULT_ALG
+from .hashpaths import ALGORITHMS, DEFAULT_ALG
 from .linking import result_hashpath
 
 COLUMNS = ("step", "parent", "depth", "device", "key", "status", "base", "request", "result",
@@ -182,8 +182,11 @@ def value_hashpath(base_hp: str, part, alg: str | None) -> str | None:
         return None
     if "/" not in base_hp:
         return f"{base_hp}/{part}"
+    alg = DEFAULT_ALG if alg is None else alg
+    if not isinstance(alg, str) or alg not in ALGORITHMS:  # the base named no known algorithm
+        return None
     try:
-        return result_hashpath(base_hp, part, alg or DEFAULT_ALG)
+        return result_hashpath(base_hp, part, alg)
     except AolabError:
         return None
 

@@ -135,3 +135,17 @@ def test_codecs_are_pure(module):
             continue
         found |= {n.split(".")[-1] for n in names if n.split(".")[-1] in _IMPURE}
     assert not {(module, name) for name in found} - _REEXPORTS
+
+
+def test_a_value_read_from_a_base_of_unknown_hashpath_alg_has_no_hashpath():
+    trace = aolab.Trace()
+    linked = aolab.resolve({"a": "1", "m": {"x": "2"}}, "m")  # a result: a two-part hashpath
+    odd = {**linked, "hashpath-alg": "md5-chain"}
+    aolab.resolve(odd, "x", listener=trace)
+    record = trace.records[-1]
+    assert record.kind == "value" and record.hashpath is None
+    assert trace.graph.nodes[record.result]["kind"] == "value"   # drawn as an unhashed result
+    accumulated = {**linked, "hashpath-alg": "accumulate-256"}
+    aolab.resolve(accumulated, "x", listener=trace)
+    assert trace.records[-1].hashpath == aolab.next_hashpath(aolab.hashpath(linked), "x",
+                                                             "accumulate-256")
