@@ -115,14 +115,7 @@ def _enclosing(open_steps: list, listener) -> tuple:
 
 def _inputs(base: dict, request: dict, opts) -> tuple:
     """``(base hashpath, request part)`` of a step as it opens; the base's
-    hashpath as it carries it (nothing is stored under it here).  The common
-    case, a computed base read with ``{"path": key}``, is answered here
-    without a call; the rest by :mod:`aolab.linking`."""
-    priv = base.get("priv")
-    carried = priv.get("hashpath") if type(priv) is dict else None
-    path = request.get("path") if type(request) is dict and len(request) == 1 else None
-    if type(carried) is str and "/" in carried and type(path) is str and path and "/" not in path:
-        return carried, path
+    hashpath as it carries it (nothing is stored under it here)."""
     try:
         return base_hashpath(base, opts), request_part(request)
     except (AolabError, UnicodeError, RecursionError):  # e.g. it holds an inline device

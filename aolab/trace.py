@@ -24,6 +24,7 @@ import contextlib
 import networkx as nx
 
 from . import trace_file
+from .context import EMPTY
 from .events import StepFailed, StepFinished, StepStarted, listening
 from .notify import OpenStep
 from .step import COLUMNS
@@ -154,7 +155,7 @@ class Trace(RecordedSteps):
     def started(self, base, request, key: str, device: str):
         """Open a step by hand; steps resolved on this thread before :meth:`finished`
         are its children.  Returns the token to pass to :meth:`finished`."""
-        return OpenStep(self, base, request, key, device, {})
+        return OpenStep(self, base, request, key, device, EMPTY)
 
     def finished(self, token, status: str, value, hashpath=None) -> None:
         """End a step opened with :meth:`started`."""
